@@ -1,0 +1,61 @@
+# The front door. Every target sets itself up: a fresh machine needs only python3 (3.11+) and, for `lint`, npm.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Models and test photos: CI points these at ../shared; elsewhere models are downloaded to the user cache.
+export VISAGE_MODELS_DIR ?= $(if $(wildcard ../shared/models/MODELS.md),$(abspath ../shared/models),)
+export VISAGE_FACES_DIR ?= $(abspath ../shared/faces)
+BUF := node_modules/.bin/buf
+
+.PHONY: help setup models certs proto lint test test-unit run bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(STAMP)  ## create the virtualenv and install Visage with its dev tools
+
+models: $(STAMP)  ## make sure every model file is present and verified (downloads what is missing)
+	$(BIN)/visage-models fetch
+
+certs: $(STAMP)  ## create the development CA and the service and client certificates
+	$(BIN)/python -m certs.generate --out certs/out
+
+proto: $(STAMP)  ## regenerate the Python stubs in gen/ from protos/
+	$(BIN)/python -m grpc_tools.protoc -I protos -I $$($(BIN)/python -c 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))') \
+	  --python_out=gen --pyi_out=gen --grpc_python_out=gen $$(find protos -name '*.proto' | sort)
+
+$(BUF):
+	npm install --silent --no-audit --no-fund --no-save @bufbuild/buf@1
+
+lint: $(STAMP) $(BUF)  ## ruff and buf lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BUF) lint
+
+test: $(STAMP) models  ## set up and run the whole test suite
+	$(BIN)/python -m pytest
+
+test-unit: $(STAMP)  ## only the tests that need no servers
+	$(BIN)/python -m pytest -m unit
+
+run: $(STAMP) models certs  ## set up and run the whole platform on embedded defaults
+	$(BIN)/python -m services.launcher
+
+bench: $(STAMP) models  ## benchmarks: medians and ratios, printed as tables
+	$(BIN)/python -m bench
+
+clean:  ## remove the virtualenv and caches (keeps downloaded models)
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

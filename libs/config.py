@@ -1,0 +1,58 @@
+"""Settings pieces shared by the processes.
+
+Each process composes these into its own single, frozen `pydantic-settings` object (see
+`services/<name>/settings.py` and `gateway/settings.py`); nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ModelSettings(BaseModel):
+    """Where model files come from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Checked first; CI points it at ../shared/models.
+    models_dir: Path | None = None
+    # Checked second, and where downloads go; None means the platform's user cache directory.
+    cache_dir: Path | None = None
+    # Whether a missing model may be downloaded from its upstream URL (sha256-checked).
+    allow_download: bool = True
+    # The SFace file: "sface_int8bq" (official quantised file, fixed at load) or "sface_fp32".
+    recognizer: str = "sface_int8bq"
+
+
+class ImageLimits(BaseModel):
+    """Limits applied before and during decoding."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_encoded_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    # 40 megapixels: a 7000x5700 photo passes, a decompression bomb does not.
+    max_pixels: int = Field(default=40_000_000, gt=0)
+
+
+def default_thread_count() -> int:
+    """Threads for one onnxruntime session: the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class InferenceSettings(BaseModel):
+    """How the face models run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    intra_op_threads: int = Field(default_factory=default_thread_count, ge=1)
+    # The detector sees the image scaled so its longer side is this many pixels (up or down).
+    detector_input_side: int = Field(default=640, ge=128, le=4096)
+    detector_score_threshold: float = Field(default=0.6, gt=0.0, lt=1.0)
+    detector_nms_threshold: float = Field(default=0.3, gt=0.0, lt=1.0)
+    detector_max_faces: int = Field(default=100, ge=1)

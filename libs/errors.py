@@ -1,0 +1,115 @@
+"""The one error hierarchy of Visage.
+
+Every domain error knows its gRPC status code, its HTTP status and, where the Regula API has one, its
+`FaceSDKResultCode`. Services and the gateway translate errors only through `libs.rpc.status` (gRPC) and the
+gateway's error handler, both of which read these attributes: no handler maps status codes by hand.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import grpc
+
+
+class FaceSDKResultCode(IntEnum):
+    """Result codes of the Regula Face SDK API (wire values)."""
+
+    FACER_OK = 0
+    FR_IMAGE_EMPTY = 1
+    FR_FACE_NOT_DETECTED = 2
+    FR_LANDMARKS_NOT_DETECTED = 3
+    FR_FACE_ALIGHNER_FAILED = 4
+    FR_DESCRIPTOR_EXTRACTOR_ERROR = 5
+    FR_IMAGE_DECODE_ERROR = 6
+    FR_INTERNAL_ERROR = 7
+    FACER_CONFIG_ERROR = 199
+    FACER_NO_LICENSE = 200
+    FACER_IS_NOT_INITIALIZED = 201
+    FACER_COMMAND_IS_NOT_SUPPORTED = 202
+    FACER_COMMAND_PARAMS_READ_ERROR = 203
+    FACER_LESS_THAN_TWO_IMAGES_IN_REQUEST = 224
+    FACER_VIDEO_DECODE_ERROR = 227
+    FACER_NOT_ENOUGH_FRAMES = 228
+    FACER_OUTPUT_IS_NOT_DEFINED = 229
+    FACER_IMAGES_COUNT_LIMIT_EXCEEDED = 238
+    FACER_TIMEOUT_LIVENESS_TRANSACTION = 250
+    FACER_FAILED_LIVENESS_TRANSACTION = 251
+    FACER_GENERAL_ERROR = 253
+
+
+class VisageError(Exception):
+    """Base of all domain errors. Subclasses set the three codes."""
+
+    grpc_code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    http_status: int = 500
+    result_code: FaceSDKResultCode = FaceSDKResultCode.FR_INTERNAL_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequestError(VisageError):
+    """The request is malformed: wrong JSON, missing fields, out-of-range values."""
+
+    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    http_status = 400
+    result_code = FaceSDKResultCode.FACER_COMMAND_PARAMS_READ_ERROR
+
+
+class ImageError(InvalidRequestError):
+    """Base of the image decoding errors; all are the client's fault (HTTP 400)."""
+
+    result_code = FaceSDKResultCode.FR_IMAGE_DECODE_ERROR
+
+
+class EmptyImageError(ImageError):
+    """No bytes at all."""
+
+    result_code = FaceSDKResultCode.FR_IMAGE_EMPTY
+
+
+class UnsupportedImageFormatError(ImageError):
+    """Bytes that are not one of BMP, PNG, JPEG, TIFF, WebP, JPEG 2000."""
+
+
+class CorruptImageError(ImageError):
+    """A known format whose data is truncated or damaged."""
+
+
+class ImageTooLargeError(ImageError):
+    """Too many encoded bytes or too many pixels (a decompression bomb is refused before decoding)."""
+
+    grpc_code = grpc.StatusCode.INVALID_ARGUMENT
+    http_status = 413
+
+
+class NotFoundError(VisageError):
+    grpc_code = grpc.StatusCode.NOT_FOUND
+    http_status = 404
+    result_code = FaceSDKResultCode.FACER_COMMAND_PARAMS_READ_ERROR
+
+
+class OverloadedError(VisageError):
+    """Too many calls in flight; refused at once instead of queued."""
+
+    grpc_code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    http_status = 503
+    result_code = FaceSDKResultCode.FACER_GENERAL_ERROR
+
+
+class UnavailableError(VisageError):
+    """A backend this call needs does not answer."""
+
+    grpc_code = grpc.StatusCode.UNAVAILABLE
+    http_status = 503
+    result_code = FaceSDKResultCode.FACER_GENERAL_ERROR
+
+
+class ModelFileError(VisageError):
+    """A model file is missing or does not match its sha256."""
+
+    grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+    http_status = 500
+    result_code = FaceSDKResultCode.FACER_IS_NOT_INITIALIZED
