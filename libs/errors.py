@@ -113,3 +113,11 @@ class ModelFileError(VisageError):
     grpc_code = grpc.StatusCode.FAILED_PRECONDITION
     http_status = 500
     result_code = FaceSDKResultCode.FACER_IS_NOT_INITIALIZED
+
+
+class DeadlineExceededError(VisageError):
+    """A backend did not answer within the call's deadline."""
+
+    grpc_code = grpc.StatusCode.DEADLINE_EXCEEDED
+    http_status = 504
+    result_code = FaceSDKResultCode.FACER_GENERAL_ERROR

@@ -1,0 +1,139 @@
+"""`make run`: start the services and the gateway on one machine, stop them all on Ctrl-C.
+
+Each process is started as `python -m <module>` and configured only through its environment, the same way a
+Kubernetes pod is, so what runs here is what runs there.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from libs.settings import ProcessSettings
+
+
+class LauncherSettings(ProcessSettings):
+    section = "launcher"
+    model_config = SettingsConfigDict(env_prefix="VISAGE_LAUNCHER_")
+
+    certs_dir: Path = Path("certs/out")
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = Field(default=41101, ge=0, le=65535)
+    # Backend ports on loopback; the gateway finds them through these addresses.
+    ports: dict[str, int] = {"detection": 50051, "matching": 50052}
+    startup_timeout_seconds: float = 120.0
+
+
+@dataclass
+class Platform:
+    """The running processes and where the API is."""
+
+    api_url: str
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {process.returncode}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        # Gateway first so no new calls arrive, then the backends finish their in-flight calls.
+        for process in reversed(self.processes.values()):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in self.processes.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _tls_env(prefix: str, certs_dir: Path, name: str) -> dict[str, str]:
+    return {
+        f"{prefix}TLS__CA": str(certs_dir / "ca.pem"),
+        f"{prefix}TLS__CERT": str(certs_dir / f"{name}.pem"),
+        f"{prefix}TLS__KEY": str(certs_dir / f"{name}.key"),
+    }
+
+
+def _service_env(settings: LauncherSettings, name: str, port: int) -> dict[str, str]:
+    prefix = f"VISAGE_{name.upper()}_"
+    return {f"{prefix}SERVER__HOST": "127.0.0.1", f"{prefix}SERVER__PORT": str(port)} | _tls_env(
+        prefix, settings.certs_dir.resolve(), name
+    )
+
+
+def _gateway_env(settings: LauncherSettings) -> dict[str, str]:
+    prefix = "VISAGE_GATEWAY_"
+    backends = {f"{prefix}BACKENDS__{name.upper()}": f"127.0.0.1:{port}" for name, port in settings.ports.items()}
+    return (
+        {f"{prefix}HOST": settings.gateway_host, f"{prefix}PORT": str(settings.gateway_port)}
+        | backends
+        | _tls_env(prefix, settings.certs_dir.resolve(), "gateway")
+    )
+
+
+def _wait_ready(platform: Platform, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        platform.check_alive()
+        try:
+            if httpx.get(f"{platform.api_url}/readyz", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"the platform was not ready within {timeout:.0f} s")
+
+
+@contextmanager
+def running_platform(settings: LauncherSettings, extra_env: dict[str, str] | None = None) -> Iterator[Platform]:
+    """Start every process, wait until the gateway is ready, and stop them all on exit."""
+    base_env = os.environ | (extra_env or {})
+    host = "127.0.0.1" if settings.gateway_host in ("0.0.0.0", "::") else settings.gateway_host
+    platform = Platform(api_url=f"http://{host}:{settings.gateway_port}/api")
+    try:
+        for name, port in settings.ports.items():
+            env = base_env | _service_env(settings, name, port)
+            platform.processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=env)
+        env = base_env | _gateway_env(settings)
+        platform.processes["gateway"] = subprocess.Popen([sys.executable, "-m", "gateway"], env=env)
+        _wait_ready(platform, settings.startup_timeout_seconds)
+        yield platform
+    finally:
+        platform.stop()
+
+
+def main() -> int:
+    settings = LauncherSettings()
+    # Ctrl-C reaches the children too (same process group); we only wait for them to finish.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        with running_platform(settings) as platform:
+            print(f"Visage is ready: {platform.api_url}  (docs: {platform.api_url}/docs). Ctrl-C stops it.")
+            while True:
+                platform.check_alive()
+                time.sleep(1.0)
+    except KeyboardInterrupt:
+        print("stopping Visage")
+        return 0
+    except (RuntimeError, TimeoutError) as error:
+        print(f"Visage could not run: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""mTLS is the only way in: real server on loopback, real certificates from `certs.generate`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from certs.generate import generate
+from libs.errors import UnavailableError
+from libs.rpc import RpcServer, ServerSettings, TLSFiles, create_server, secure_channel, wait_healthy
+
+pytestmark = pytest.mark.integration
+
+SERVICE = "visage.detection.v1.DetectionService"
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@pytest.fixture
+async def server(detection_tls: TLSFiles) -> AsyncIterator[RpcServer]:
+    rpc = await create_server(ServerSettings(), detection_tls, [], [SERVICE])
+    async with rpc:
+        yield rpc
+
+
+async def check(channel: grpc.aio.Channel, service: str = "") -> int:
+    stub = health_pb2_grpc.HealthStub(channel)
+    response = await stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+    return response.status
+
+
+async def refused(channel: grpc.aio.Channel) -> grpc.aio.AioRpcError:
+    async with channel:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await check(channel)
+    return caught.value
+
+
+async def test_client_with_gateway_certificate_sees_serving_only_after_mark_serving(
+    server: RpcServer, gateway_tls: TLSFiles
+) -> None:
+    async with secure_channel(f"127.0.0.1:{server.port}", gateway_tls) as channel:
+        assert await check(channel) == NOT_SERVING
+        assert await check(channel, SERVICE) == NOT_SERVING
+        await server.mark_serving()
+        assert await check(channel) == SERVING
+        assert await check(channel, SERVICE) == SERVING
+        await wait_healthy(channel, SERVICE, timeout=2)
+
+
+async def test_wait_healthy_gives_up_with_the_reason_while_not_serving(
+    server: RpcServer, gateway_tls: TLSFiles
+) -> None:
+    async with secure_channel(f"127.0.0.1:{server.port}", gateway_tls) as channel:
+        with pytest.raises(UnavailableError, match="NOT_SERVING"):
+            await wait_healthy(channel, timeout=0.3)
+
+
+async def test_plaintext_client_is_refused(server: RpcServer) -> None:
+    error = await refused(grpc.aio.insecure_channel(f"127.0.0.1:{server.port}"))
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_tls_client_without_client_certificate_is_refused(server: RpcServer, dev_certs: Path) -> None:
+    credentials = grpc.ssl_channel_credentials(root_certificates=(dev_certs / "ca.pem").read_bytes())
+    error = await refused(grpc.aio.secure_channel(f"127.0.0.1:{server.port}", credentials))
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_client_certificate_from_another_ca_is_refused(
+    server: RpcServer, dev_certs: Path, tmp_path: Path
+) -> None:
+    generate(tmp_path, services=())
+    # Trusts the real CA, so only the client certificate can be the reason for the refusal.
+    stranger = TLSFiles(ca=dev_certs / "ca.pem", cert=tmp_path / "gateway.pem", key=tmp_path / "gateway.key")
+    error = await refused(secure_channel(f"127.0.0.1:{server.port}", stranger))
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_client_does_not_trust_a_server_from_another_ca(
+    server: RpcServer, gateway_tls: TLSFiles, tmp_path: Path
+) -> None:
+    generate(tmp_path, services=())
+    wrong_trust = gateway_tls.model_copy(update={"ca": tmp_path / "ca.pem"})
+    error = await refused(secure_channel(f"127.0.0.1:{server.port}", wrong_trust))
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+@pytest.mark.parametrize("name", ["localhost", "detection.visage.svc", "detection.visage.svc.cluster.local"])
+async def test_server_certificate_verifies_for_its_names(
+    server: RpcServer, gateway_tls: TLSFiles, name: str
+) -> None:
+    async with secure_channel(f"127.0.0.1:{server.port}", gateway_tls, server_name_override=name) as channel:
+        assert await check(channel) == NOT_SERVING
+
+
+async def test_server_certificate_does_not_verify_for_another_service_name(
+    server: RpcServer, gateway_tls: TLSFiles
+) -> None:
+    target = f"127.0.0.1:{server.port}"
+    error = await refused(secure_channel(target, gateway_tls, server_name_override="matching.visage.svc"))
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_missing_key_file_is_named_in_the_error(detection_tls: TLSFiles, tmp_path: Path) -> None:
+    missing = detection_tls.model_copy(update={"key": tmp_path / "nowhere.key"})
+    with pytest.raises(FileNotFoundError, match=r"nowhere\.key.*make certs"):
+        await create_server(ServerSettings(), missing, [], [SERVICE])
