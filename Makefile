@@ -33,9 +33,14 @@ models: $(STAMP)  ## make sure every model file is present and verified (downloa
 certs: $(STAMP)  ## create the development CA and the service and client certificates
 	$(BIN)/python -m certs.generate --out certs/out
 
-proto: $(STAMP)  ## regenerate the Python stubs in gen/ from protos/
+proto: $(STAMP)  ## regenerate the Python stubs in gen/ from protos/ (commit the result)
+	@# google/api/*.proto are vendored for buf/protoc only: at run time googleapis-common-protos provides them.
+	find gen/visage -name '*_pb2*.py*' -delete
 	$(BIN)/python -m grpc_tools.protoc -I protos -I $$($(BIN)/python -c 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))') \
-	  --python_out=gen --pyi_out=gen --grpc_python_out=gen $$(find protos -name '*.proto' | sort)
+	  --python_out=gen --pyi_out=gen --grpc_python_out=gen $$(find protos/visage -name '*.proto' | sort)
+	@# stubs of files without a service hold nothing but an import: drop them
+	{ find gen/visage -name '*_pb2_grpc.py' -exec grep -L '^class ' {} + || true; } | xargs -r rm
+	find gen/visage -type d ! -name __pycache__ -exec touch {}/__init__.py \;
 
 $(BUF):
 	npm install --silent --no-audit --no-fund --no-save @bufbuild/buf@1

@@ -1,8 +1,8 @@
 """Base of every process's settings object.
 
 Values come, highest priority first, from constructor arguments, environment variables
-(`VISAGE_<SECTION>_<FIELD>`, nested fields with `__`), then the process's `[section]` of the TOML settings file
-named by `VISAGE_CONFIG_FILE`, then defaults. Each process builds exactly one of these at start.
+(`VISAGE_<SECTION>_<FIELD>`, nested fields with `__`), then the process's `[section]` of the TOML
+settings file named by `VISAGE_CONFIG_FILE`, then defaults. Each process builds exactly one of these at start.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class _TomlSectionSource(PydanticBaseSettingsSource):
 
 
 class ProcessSettings(BaseSettings):
-    """Subclasses set `section` and `model_config = SettingsConfigDict(env_prefix="VISAGE_<SECTION>_", ...)`."""
+    """Subclasses set `section` and `model_config = SettingsConfigDict(env_prefix="VISAGE_<SECTION>_")`."""
 
     section: ClassVar[str] = ""
     model_config = SettingsConfigDict(frozen=True, env_nested_delimiter="__", extra="ignore")
@@ -51,4 +51,5 @@ class ProcessSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _TomlSectionSource(settings_cls, cls.section), file_secret_settings)
+        file_settings = _TomlSectionSource(settings_cls, cls.section)
+        return (init_settings, env_settings, file_settings, file_secret_settings)

@@ -31,7 +31,7 @@ class LauncherSettings(ProcessSettings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = Field(default=41101, ge=0, le=65535)
     # Backend ports on loopback; the gateway finds them through these addresses.
-    ports: dict[str, int] = {"detection": 50051, "matching": 50052}
+    ports: dict[str, int] = Field(default_factory=lambda: {"detection": 50051, "matching": 50052})
     startup_timeout_seconds: float = 120.0
 
 
@@ -78,7 +78,9 @@ def _service_env(settings: LauncherSettings, name: str, port: int) -> dict[str, 
 
 def _gateway_env(settings: LauncherSettings) -> dict[str, str]:
     prefix = "VISAGE_GATEWAY_"
-    backends = {f"{prefix}BACKENDS__{name.upper()}": f"127.0.0.1:{port}" for name, port in settings.ports.items()}
+    backends = {
+        f"{prefix}BACKENDS__{name.upper()}": f"127.0.0.1:{port}" for name, port in settings.ports.items()
+    }
     return (
         {f"{prefix}HOST": settings.gateway_host, f"{prefix}PORT": str(settings.gateway_port)}
         | backends
@@ -100,7 +102,9 @@ def _wait_ready(platform: Platform, timeout: float) -> None:
 
 
 @contextmanager
-def running_platform(settings: LauncherSettings, extra_env: dict[str, str] | None = None) -> Iterator[Platform]:
+def running_platform(
+    settings: LauncherSettings, extra_env: dict[str, str] | None = None
+) -> Iterator[Platform]:
     """Start every process, wait until the gateway is ready, and stop them all on exit."""
     base_env = os.environ | (extra_env or {})
     host = "127.0.0.1" if settings.gateway_host in ("0.0.0.0", "::") else settings.gateway_host
