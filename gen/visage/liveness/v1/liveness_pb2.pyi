@@ -1,0 +1,80 @@
+from google.api import annotations_pb2 as _annotations_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
+from visage.common.v1 import annotations_pb2 as _annotations_pb2_1
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class GetLivenessTransactionRequest(_message.Message):
+    __slots__ = ("transaction_id",)
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    def __init__(self, transaction_id: _Optional[str] = ...) -> None: ...
+
+class GetLivenessTransactionResponse(_message.Message):
+    __slots__ = ("transaction",)
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    transaction: TransactionInfo
+    def __init__(self, transaction: _Optional[_Union[TransactionInfo, _Mapping]] = ...) -> None: ...
+
+class DeleteLivenessTransactionRequest(_message.Message):
+    __slots__ = ("transaction_id", "tag")
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    transaction_id: str
+    tag: str
+    def __init__(self, transaction_id: _Optional[str] = ..., tag: _Optional[str] = ...) -> None: ...
+
+class DeleteLivenessTransactionResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CheckLivenessRequest(_message.Message):
+    __slots__ = ("tag", "frames", "type", "metadata", "tenant", "env")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    ENV_FIELD_NUMBER: _ClassVar[int]
+    tag: str
+    frames: _containers.RepeatedScalarFieldContainer[bytes]
+    type: int
+    metadata: _struct_pb2.Struct
+    tenant: str
+    env: str
+    def __init__(self, tag: _Optional[str] = ..., frames: _Optional[_Iterable[bytes]] = ..., type: _Optional[int] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., tenant: _Optional[str] = ..., env: _Optional[str] = ...) -> None: ...
+
+class CheckLivenessResponse(_message.Message):
+    __slots__ = ("transaction", "score")
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    transaction: TransactionInfo
+    score: float
+    def __init__(self, transaction: _Optional[_Union[TransactionInfo, _Mapping]] = ..., score: _Optional[float] = ...) -> None: ...
+
+class TransactionInfo(_message.Message):
+    __slots__ = ("code", "status", "tag", "transaction_id", "video", "age", "portrait", "metadata", "type")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_FIELD_NUMBER: _ClassVar[int]
+    AGE_FIELD_NUMBER: _ClassVar[int]
+    PORTRAIT_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    status: int
+    tag: str
+    transaction_id: str
+    video: str
+    age: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Struct]
+    portrait: str
+    metadata: _struct_pb2.Struct
+    type: int
+    def __init__(self, code: _Optional[int] = ..., status: _Optional[int] = ..., tag: _Optional[str] = ..., transaction_id: _Optional[str] = ..., video: _Optional[str] = ..., age: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., portrait: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., type: _Optional[int] = ...) -> None: ...
