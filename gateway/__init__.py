@@ -1,0 +1,1 @@
+"""The REST gateway: Regula's Face API over HTTP, served by the gRPC services (`gateway.app.create_app`)."""

@@ -121,3 +121,15 @@ class DeadlineExceededError(VisageError):
     grpc_code = grpc.StatusCode.DEADLINE_EXCEEDED
     http_status = 504
     result_code = FaceSDKResultCode.FACER_GENERAL_ERROR
+
+
+class TooFewImagesError(InvalidRequestError):
+    """A comparison needs at least two images."""
+
+    result_code = FaceSDKResultCode.FACER_LESS_THAN_TWO_IMAGES_IN_REQUEST
+
+
+class ImagesCountLimitError(InvalidRequestError):
+    """More images of one `ImageSource` type than the service allows in one request."""
+
+    result_code = FaceSDKResultCode.FACER_IMAGES_COUNT_LIMIT_EXCEEDED

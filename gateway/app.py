@@ -1,0 +1,150 @@
+"""The gateway's ASGI app: discovered REST routes in front of the gRPC backends, plus its own routes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import grpc
+from google.protobuf.message import Message
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from gateway.discovery import Backend, Endpoint
+from gateway.docs import docs_page
+from gateway.errors import EXCEPTION_HANDLERS, REQUEST_ID_HEADER, MethodNotAllowedError
+from gateway.health import HealthRoutes
+from gateway.observability import GatewayMetrics, RequestObserver
+from gateway.openapi import openapi_document
+from gateway.render import JSON, Rendered, render_response
+from gateway.routing import RouteTable
+from gateway.settings import GatewaySettings
+from gateway.transcode import build_request, read_body
+from libs.rpc import error_from_rpc
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+# Bodies this large are parsed in a worker thread, so one big upload does not stall every other request.
+PARSE_IN_THREAD_BYTES = 1024 * 1024
+
+
+class Gateway:
+    """The per-process state: backends, route table, metrics. One per app; no module-level state."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.backends = tuple(Backend(name, address, settings) for name, address in settings.backends.items())
+        self.table = RouteTable(self.backends)
+        self.health = HealthRoutes(settings, self.backends)
+        self.metrics = GatewayMetrics()
+        self._openapi: tuple[tuple[Endpoint, ...], dict[str, Any]] | None = None
+
+    @asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        self.settings.tls.read()  # a missing certificate stops the start here, with the file named
+        tasks = [asyncio.create_task(backend.discover_until_done()) for backend in self.backends]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*(backend.close() for backend in self.backends))
+
+    async def dispatch(self, request: Request) -> Response:
+        """Every /api/... path that is not the gateway's own: one backend call."""
+        path = request.url.path
+        if path in OWN_API_PATHS:
+            raise MethodNotAllowedError(f"{request.method} is not allowed on {path}; allowed: GET", ("GET",))
+        endpoint, variables = self.table.resolve(request.method, path)
+        route = endpoint.route
+        request.state.route = route.template
+        body = b""
+        if route.rule.body:
+            limit = self.settings.max_body_bytes
+            body = await read_body(request.stream(), request.headers.get("content-length"), limit)
+        query = request.query_params.multi_items()
+        if len(body) > PARSE_IN_THREAD_BYTES:
+            message = await asyncio.to_thread(build_request, route, variables, query, body)
+        else:
+            message = build_request(route, variables, query, body)
+        response = await self._call(endpoint, message, request.state.request_id)
+        return http_response(render_response(route.rule, route.success_status, response))
+
+    async def _call(self, endpoint: Endpoint, message: Message, request_id: str) -> Message:
+        try:
+            return await endpoint.call(
+                message, timeout=self.settings.call_timeout_seconds, metadata=(("x-request-id", request_id),)
+            )
+        except grpc.aio.AioRpcError as error:
+            raise error_from_rpc(error) from error
+
+    def openapi(self) -> dict[str, Any]:
+        endpoints = self.table.endpoints()
+        if self._openapi is None or self._openapi[0] != endpoints:
+            routes = [endpoint.route for endpoint in endpoints]
+            self._openapi = (
+                endpoints,
+                openapi_document(routes, self.settings.app_name, self.settings.version),
+            )
+        return self._openapi[1]
+
+    async def openapi_json(self, request: Request) -> Response:
+        request.state.route = "/api/openapi.json"
+        return JSONResponse(self.openapi())
+
+    async def docs(self, request: Request) -> Response:
+        request.state.route = "/api/docs"
+        return HTMLResponse(docs_page(self.openapi()))
+
+    async def metrics_endpoint(self, request: Request) -> Response:
+        request.state.route = "/metrics"
+        return await self.metrics.endpoint(request)
+
+
+OWN_API_PATHS = ("/api/healthz", "/api/readyz", "/api/readiness", "/api/openapi.json", "/api/docs")
+
+
+def http_response(rendered: Rendered) -> Response:
+    if rendered.body is None:
+        return Response(status_code=rendered.status)
+    if rendered.media_type == JSON:
+        return JSONResponse(rendered.body, status_code=rendered.status)
+    return Response(rendered.body, status_code=rendered.status, media_type=rendered.media_type)
+
+
+def create_app(settings: GatewaySettings) -> Starlette:
+    gateway = Gateway(settings)
+    routes = [
+        Route("/api/healthz", gateway.health.healthz, methods=["GET"]),
+        Route("/api/readyz", gateway.health.readyz, methods=["GET"]),
+        Route("/api/readiness", gateway.health.readiness, methods=["GET"]),
+        Route("/api/openapi.json", gateway.openapi_json, methods=["GET"]),
+        Route("/api/docs", gateway.docs, methods=["GET"]),
+        Route("/metrics", gateway.metrics_endpoint, methods=["GET"]),
+        Route("/api/{rest:path}", gateway.dispatch, methods=ALL_METHODS),
+    ]
+    middleware = [Middleware(RequestObserver, metrics=gateway.metrics)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=ALL_METHODS,
+                allow_headers=["*"],
+                expose_headers=[REQUEST_ID_HEADER],
+            )
+        )
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=gateway.lifespan,
+    )
+    app.state.gateway = gateway
+    return app

@@ -1,0 +1,142 @@
+"""OpenAPI 3.0 schemas of protobuf messages as they look on the gateway's wire (Regula's JSON).
+
+Protobuf JSON names and types, plus the gateway quirks: a Point in a response is `[x, y]`, Struct is a
+free-form object. A message used in both requests and responses gets two components, because responses
+print every field without presence (so those are `required` there) and requests need send none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from gateway.render import POINT
+
+Direction = Literal["request", "response"]
+Schema = dict[str, Any]
+
+_SCALARS: dict[int, Schema] = {
+    FieldDescriptor.TYPE_DOUBLE: {"type": "number", "format": "double"},
+    FieldDescriptor.TYPE_FLOAT: {"type": "number", "format": "float"},
+    FieldDescriptor.TYPE_INT32: {"type": "integer", "format": "int32"},
+    FieldDescriptor.TYPE_SINT32: {"type": "integer", "format": "int32"},
+    FieldDescriptor.TYPE_SFIXED32: {"type": "integer", "format": "int32"},
+    FieldDescriptor.TYPE_UINT32: {"type": "integer", "format": "int64", "minimum": 0},
+    FieldDescriptor.TYPE_FIXED32: {"type": "integer", "format": "int64", "minimum": 0},
+    # Protobuf JSON writes 64-bit integers as strings (JavaScript numbers lose precision past 2^53).
+    FieldDescriptor.TYPE_INT64: {"type": "string", "format": "int64"},
+    FieldDescriptor.TYPE_SINT64: {"type": "string", "format": "int64"},
+    FieldDescriptor.TYPE_SFIXED64: {"type": "string", "format": "int64"},
+    FieldDescriptor.TYPE_UINT64: {"type": "string", "format": "uint64"},
+    FieldDescriptor.TYPE_FIXED64: {"type": "string", "format": "uint64"},
+    FieldDescriptor.TYPE_BOOL: {"type": "boolean"},
+    FieldDescriptor.TYPE_STRING: {"type": "string"},
+    FieldDescriptor.TYPE_BYTES: {"type": "string", "format": "byte"},
+}
+_WELL_KNOWN: dict[str, Schema] = {
+    "google.protobuf.Struct": {"type": "object", "additionalProperties": True},
+    "google.protobuf.Value": {"description": "Any JSON value."},
+    "google.protobuf.ListValue": {"type": "array", "items": {}},
+    "google.protobuf.Timestamp": {"type": "string", "format": "date-time"},
+    "google.protobuf.Duration": {"type": "string", "example": "1.5s"},
+    "google.protobuf.Empty": {"type": "object"},
+    "google.protobuf.FieldMask": {"type": "string"},
+}
+_WRAPPERS = {"Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes"}
+_POINT_ARRAY: Schema = {
+    "type": "array",
+    "items": {"type": "number", "format": "float"},
+    "minItems": 2,
+    "maxItems": 2,
+    "description": "A point [x, y] in px, origin at the image's top-left corner.",
+}
+
+
+class SchemaBuilder:
+    """Collects one component per (message, direction) and hands out `$ref`s to them."""
+
+    def __init__(self, requests: Iterable[Descriptor], responses: Iterable[Descriptor]) -> None:
+        self.schemas: dict[str, Schema] = {}
+        in_requests, in_responses = _reachable(requests), _reachable(responses)
+        self._shared = in_requests & in_responses
+
+    def message(self, descriptor: Descriptor, direction: Direction) -> Schema:
+        """A schema for a value of this message type: inline for well-known types, else a `$ref`."""
+        special = self._special(descriptor, direction)
+        if special is not None:
+            return dict(special)
+        name = descriptor.full_name
+        if direction == "request" and name in self._shared:
+            name += ".Input"
+        if name not in self.schemas:
+            self.schemas[name] = {}  # reserved first: messages may contain themselves
+            self.schemas[name] = self._object(descriptor, direction)
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def field(self, field: FieldDescriptor, direction: Direction) -> Schema:
+        message = field.message_type
+        if message is not None and message.GetOptions().map_entry:
+            value = message.fields_by_name["value"]
+            return {"type": "object", "additionalProperties": self._single(value, direction)}
+        schema = self._single(field, direction)
+        if field.is_repeated:
+            schema = {"type": "array", "items": schema}
+        if field.GetOptions().deprecated:
+            schema = (
+                {**schema, "deprecated": True}
+                if "$ref" not in schema
+                else {"allOf": [schema], "deprecated": True}
+            )
+        return schema
+
+    def _single(self, field: FieldDescriptor, direction: Direction) -> Schema:
+        if field.message_type is not None:
+            return self.message(field.message_type, direction)
+        if field.enum_type is not None:
+            values = field.enum_type.values
+            return {
+                "type": "integer",
+                "format": "int32",
+                "enum": [v.number for v in values],
+                "description": ", ".join(f"{v.number} {v.name}" for v in values),
+            }
+        return dict(_SCALARS[field.type])
+
+    def _special(self, descriptor: Descriptor, direction: Direction) -> Schema | None:
+        name = descriptor.full_name
+        if name == POINT and direction == "response":
+            return _POINT_ARRAY
+        if name in _WELL_KNOWN:
+            return _WELL_KNOWN[name]
+        if (
+            name.startswith("google.protobuf.")
+            and name.removeprefix("google.protobuf.").removesuffix("Value") in _WRAPPERS
+        ):
+            return {**self._single(descriptor.fields_by_name["value"], direction), "nullable": True}
+        return None
+
+    def _object(self, descriptor: Descriptor, direction: Direction) -> Schema:
+        schema: Schema = {
+            "type": "object",
+            "title": descriptor.name,
+            "properties": {f.json_name: self.field(f, direction) for f in descriptor.fields},
+        }
+        # Responses print every field without presence (`always_print_fields_with_no_presence`).
+        required = [f.json_name for f in descriptor.fields if direction == "response" and not f.has_presence]
+        if required:
+            schema["required"] = required
+        return schema
+
+
+def _reachable(roots: Iterable[Descriptor]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        descriptor = stack.pop()
+        if descriptor.full_name in seen:
+            continue
+        seen.add(descriptor.full_name)
+        stack.extend(f.message_type for f in descriptor.fields if f.message_type is not None)
+    return seen

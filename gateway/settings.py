@@ -1,0 +1,64 @@
+"""The gateway's one settings object: `[gateway]` of the settings file, then `VISAGE_GATEWAY_*` variables."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from libs.rpc.tls import TLSFiles
+from libs.settings import ProcessSettings
+
+MIB = 1024 * 1024
+
+
+def _installed_version() -> str:
+    try:
+        return metadata.version("visage")
+    except metadata.PackageNotFoundError:  # running from a checkout that was never pip-installed
+        return "0.0.0+unknown"
+
+
+class GatewaySettings(ProcessSettings):
+    section = "gateway"
+    model_config = SettingsConfigDict(
+        env_prefix="VISAGE_GATEWAY_",
+        env_ignore_empty=True,
+        # VISAGE_GATEWAY_TLS__CA alone keeps the default cert and key.
+        nested_model_default_partial_update=True,
+    )
+
+    # Loopback unless configured otherwise: nothing is reachable from the network by accident.
+    host: str = "127.0.0.1"
+    # Regula's default port, so existing clients work unchanged.
+    port: int = Field(default=41101, ge=0, le=65535)
+    # Backend name -> "host:port"; every backend's routes are discovered through gRPC reflection.
+    backends: dict[str, str] = Field(
+        default_factory=lambda: {"detection": "127.0.0.1:50051", "matching": "127.0.0.1:50052"}
+    )
+    # Checked against the backends' certificates instead of the host part of their address (e.g. when
+    # dialling an IP whose certificate only names `detection.visage.svc`); None = the address's host.
+    server_name_override: str | None = None
+    # The gateway's client certificate (`certs.generate` makes `gateway.pem`).
+    tls: TLSFiles = TLSFiles.in_directory(Path("certs/out"), "gateway")
+    # Backends whose every call is a pure function of its request, so a call that found the backend
+    # restarting (UNAVAILABLE) may be sent again; elsewhere only GET, PUT and DELETE routes are retried.
+    idempotent_backends: frozenset[str] = frozenset({"detection", "matching"})
+    # Larger request bodies get 413 before being read (Content-Length) or as soon as they pass the limit.
+    max_body_bytes: int = Field(default=40 * MIB, gt=0)
+    # Deadline of one backend call; past it the client gets 504.
+    call_timeout_seconds: float = Field(default=30.0, gt=0)
+    # How long /api/readyz waits for each backend's health answer.
+    health_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Pause between discovery attempts of a backend that is not up yet (doubles up to 10 s).
+    discovery_retry_seconds: float = Field(default=0.5, gt=0)
+    # Origins allowed by CORS (browser clients, Regula's web components); empty = CORS off.
+    cors_origins: list[str] = Field(default_factory=list)
+    # How long in-flight HTTP requests may take to finish after SIGTERM.
+    grace_seconds: float = Field(default=10.0, ge=0)
+    # Reported by GET /api/healthz (Regula DeviceInfo) and in the OpenAPI document.
+    app_name: str = "Visage Face API"
+    version: str = Field(default_factory=_installed_version)
+    log_level: str = "INFO"

@@ -1,0 +1,164 @@
+"""POST /api/match: find the faces of 2+ images and compare every face with every face of the other images.
+
+A refused image fails the whole call, its error naming the image (`images[1]: ...`); an image without a face
+only gets status 2 and takes part in no comparison.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from libs.config import ImageLimits
+from libs.errors import FaceSDKResultCode, ImagesCountLimitError, InvalidRequestError, TooFewImagesError
+from libs.faces.compare import cosine_matrix, distance_from_cosine, similarity_from_cosine
+from libs.usecases.faces import AnalyzedImage, CropRequest, FaceFinding, analyze, crop_spec, decode
+from libs.usecases.ports import FaceAnalyzer
+
+# Regula ImageSource, 1..7; an image without a type is a live capture, as Regula's own clients send it.
+IMAGE_SOURCES = {
+    1: "DOCUMENT_PRINTED",
+    2: "DOCUMENT_RFID",
+    3: "LIVE",
+    4: "DOCUMENT_WITH_LIVE",
+    5: "EXTERNAL",
+    6: "GHOST",
+    7: "BARCODE",
+}
+DEFAULT_IMAGE_SOURCE = 3
+# Regula's `sdk.compare.limitPerImageTypes` default.
+DEFAULT_LIMIT_PER_IMAGE_TYPE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class MatchImage:
+    """One input image as the client sent it; `None` = not given."""
+
+    data: bytes = b""
+    index: int | None = None  # unique, >= 0; None = its position
+    type: int | None = None  # ImageSource 1..7; None or 0 = 3 (LIVE)
+    detect_all: bool | None = None  # None = False: only the face nearest the centre
+    liveness_transaction_id: str | None = None  # not supported yet
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRequest:
+    images: Sequence[MatchImage]
+    crop: CropRequest | None = None  # portraits of every detected face when given
+
+
+@dataclass(frozen=True, slots=True)
+class ImageDetections:
+    image_index: int
+    status: FaceSDKResultCode  # FACER_OK, or FR_FACE_NOT_DETECTED
+    faces: tuple[FaceFinding, ...]  # central face first
+
+
+@dataclass(frozen=True, slots=True)
+class FaceComparison:
+    first_index: int
+    first_face_index: int
+    first_type: int
+    second_index: int
+    second_face_index: int
+    second_type: int
+    distance: float  # L2 between unit descriptors, 0..2, 0 = identical (Regula's `score`)
+    similarity: float  # 0..1, 0.5 at the same-person threshold
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    code: FaceSDKResultCode
+    detections: tuple[ImageDetections, ...]  # request order
+    results: tuple[FaceComparison, ...]  # image pairs in request order, then face by face
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    index: int
+    type: int
+    data: bytes
+    detect_all: bool
+
+
+def match_faces(
+    engine: FaceAnalyzer,
+    request: MatchRequest,
+    limits: ImageLimits,
+    limit_per_image_type: int = DEFAULT_LIMIT_PER_IMAGE_TYPE,
+) -> MatchResult:
+    """Check the request, then detect and describe image by image (the first refused image fails the call)."""
+    inputs = checked_inputs(request.images, limit_per_image_type)
+    spec = crop_spec(request.crop, "outputImageParams.crop")
+    # Image by image, so one decoded image is held at a time (by default 14 images of 40 megapixels pass).
+    analyzed = [
+        analyze(engine, decode(item.data, limits, f"images[{position}]"), item.detect_all, spec)
+        for position, item in enumerate(inputs)
+    ]
+    detections = tuple(
+        ImageDetections(
+            image_index=item.index,
+            status=FaceSDKResultCode.FACER_OK if result.faces else FaceSDKResultCode.FR_FACE_NOT_DETECTED,
+            faces=result.faces,
+        )
+        for item, result in zip(inputs, analyzed, strict=True)
+    )
+    pairs = combinations(zip(inputs, analyzed, strict=True), 2)
+    results = tuple(comparison for first, second in pairs for comparison in _compare(*first, *second))
+    return MatchResult(FaceSDKResultCode.FACER_OK, detections, results)
+
+
+def checked_inputs(images: Sequence[MatchImage], limit_per_image_type: int) -> list[_Input]:
+    """Defaults applied and Regula's rules checked: 2+ images, unique indexes, a per-type limit."""
+    if len(images) < 2:
+        raise TooFewImagesError(f"at least 2 images are needed to compare faces, got {len(images)}")
+    inputs: list[_Input] = []
+    for position, image in enumerate(images):
+        where = f"images[{position}]"
+        if image.liveness_transaction_id:
+            raise InvalidRequestError(
+                f"{where}.livenessTransactionId is not supported yet: send the portrait in {where}.data"
+            )
+        source = image.type or DEFAULT_IMAGE_SOURCE
+        if source not in IMAGE_SOURCES:
+            raise InvalidRequestError(f"{where}.type must be an ImageSource 1..7, got {source}")
+        index = position if image.index is None else image.index
+        if index < 0:
+            raise InvalidRequestError(f"{where}.index must be >= 0, got {index}")
+        inputs.append(_Input(index, source, image.data, bool(image.detect_all)))
+
+    indexes = Counter(item.index for item in inputs)
+    if repeated := sorted(index for index, count in indexes.items() if count > 1):
+        raise InvalidRequestError(f"image indexes must be unique; used more than once: {repeated}")
+    for source, count in sorted(Counter(item.type for item in inputs).items()):
+        if count > limit_per_image_type:
+            raise ImagesCountLimitError(
+                f"at most {limit_per_image_type} images of one type per request; "
+                f"got {count} of type {source} ({IMAGE_SOURCES[source]})"
+            )
+    return inputs
+
+
+def _compare(
+    first: _Input, first_faces: AnalyzedImage, second: _Input, second_faces: AnalyzedImage
+) -> list[FaceComparison]:
+    if not first_faces.faces or not second_faces.faces:
+        return []
+    cosines = cosine_matrix(first_faces.descriptors, second_faces.descriptors)
+    distances, similarities = distance_from_cosine(cosines), similarity_from_cosine(cosines)
+    return [
+        FaceComparison(
+            first_index=first.index,
+            first_face_index=a.face_index,
+            first_type=first.type,
+            second_index=second.index,
+            second_face_index=b.face_index,
+            second_type=second.type,
+            distance=float(distances[i, j]),
+            similarity=float(similarities[i, j]),
+        )
+        for i, a in enumerate(first_faces.faces)
+        for j, b in enumerate(second_faces.faces)
+    ]

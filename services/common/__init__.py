@@ -1,0 +1,1 @@
+"""What the gRPC services share: settings pieces, the inference runner, call logging, common proto mapping."""

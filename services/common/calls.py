@@ -1,0 +1,57 @@
+"""One log line per call, carrying the caller's request id (Regula's X-RequestID, forwarded as metadata)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import grpc
+
+from libs.errors import VisageError
+
+REQUEST_ID_KEY = "x-request-id"
+# Client-chosen text goes into logs: bounded, and through %r so it cannot forge extra lines.
+_MAX_LOGGED_CHARS = 128
+
+_log = logging.getLogger("visage.calls")
+
+
+@dataclass
+class CallRecord:
+    """What the handler wants in the call's log line (e.g. "faces=3")."""
+
+    outcome: str = ""
+
+
+def request_id(context: grpc.aio.ServicerContext) -> str:
+    """The `x-request-id` metadata value, or "" when the caller sent none."""
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_KEY:
+            return value if isinstance(value, str) else value.decode("utf-8", "replace")
+    return ""
+
+
+@contextmanager
+def logged_call(context: grpc.aio.ServicerContext, method: str, tag: str = "") -> Iterator[CallRecord]:
+    """Log the call's end (outcome or refusal) with its request id, tag and duration."""
+    rid, tag = request_id(context)[:_MAX_LOGGED_CHARS], tag[:_MAX_LOGGED_CHARS]
+    started = time.perf_counter()
+    record = CallRecord()
+    try:
+        yield record
+    except VisageError as error:
+        elapsed = (time.perf_counter() - started) * 1e3
+        _log.info(
+            "%s request_id=%r tag=%r refused in %.1f ms: %s: %s",
+            method, rid, tag, elapsed, type(error).__name__, error.message,
+        )  # fmt: skip
+        raise
+    except Exception:
+        _log.error("%s request_id=%r tag=%r failed", method, rid, tag)  # the traceback follows from libs.rpc
+        raise
+    else:
+        elapsed = (time.perf_counter() - started) * 1e3
+        _log.info("%s request_id=%r tag=%r %s in %.1f ms", method, rid, tag, record.outcome, elapsed)

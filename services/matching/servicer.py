@@ -1,0 +1,63 @@
+"""MatchingService over gRPC: proto ↔ `libs.usecases` mapping only (see mapping.py)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import grpc
+from visage.matching.v1 import descriptors_pb2, matching_pb2, matching_pb2_grpc
+
+from libs.rpc import RpcServer, create_server
+from libs.usecases import compute_descriptors, match_faces
+from services.common.calls import logged_call
+from services.common.inference import InferenceRunner
+from services.matching.mapping import (
+    descriptors_request,
+    descriptors_response,
+    match_request,
+    match_response,
+)
+from services.matching.settings import MatchingSettings
+
+SERVICE_NAME = matching_pb2.DESCRIPTOR.services_by_name["MatchingService"].full_name
+
+
+class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
+    def __init__(self, runner: InferenceRunner, settings: MatchingSettings) -> None:
+        self._runner = runner
+        self._limits = settings.limits
+        self._limit_per_image_type = settings.limit_per_image_type
+        # Descriptors of another recognizer file live in another space; callers store this id with them.
+        self._model = settings.models_recognizer
+
+    async def Match(
+        self, request: matching_pb2.MatchRequest, context: grpc.aio.ServicerContext
+    ) -> matching_pb2.MatchResponse:
+        with logged_call(context, "Match", request.tag) as call:
+            command = match_request(request)
+            result = await self._runner.run(
+                lambda engine: match_faces(engine, command, self._limits, self._limit_per_image_type)
+            )
+            faces = sum(len(image.faces) for image in result.detections)
+            call.outcome = f"images={len(result.detections)} faces={faces} pairs={len(result.results)}"
+            return match_response(result)
+
+    async def ComputeDescriptors(
+        self, request: descriptors_pb2.ComputeDescriptorsRequest, context: grpc.aio.ServicerContext
+    ) -> descriptors_pb2.ComputeDescriptorsResponse:
+        with logged_call(context, "ComputeDescriptors") as call:
+            command = descriptors_request(request)
+            result = await self._runner.run(
+                lambda engine: compute_descriptors(engine, command, self._limits, self._model)
+            )
+            statuses = [int(image.status) for image in result.images]
+            call.outcome = f"images={len(statuses)} statuses={statuses}"
+            return descriptors_response(result)
+
+
+async def create_matching_server(settings: MatchingSettings, runner: InferenceRunner) -> RpcServer:
+    """The bound, not yet started server (health NOT_SERVING until `mark_serving`)."""
+    register = partial(
+        matching_pb2_grpc.add_MatchingServiceServicer_to_server, MatchingServicer(runner, settings)
+    )
+    return await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])

@@ -1,0 +1,125 @@
+"""DetectionService over real mTLS: in-process on the shared engine, and as `python -m services.detection`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from visage.common.v1 import image_pb2
+from visage.detection.v1 import detection_pb2, detection_pb2_grpc, params_pb2
+
+from libs.errors import CorruptImageError
+from libs.faces import FaceEngine
+from libs.imaging import decode_image
+from libs.rpc import ServerSettings, TLSFiles, error_from_rpc, secure_channel, wait_healthy
+from services.common.inference import InferenceRunner
+from services.detection.servicer import SERVICE_NAME, create_detection_server
+from services.detection.settings import DetectionSettings
+from tests.integration.service_support import (
+    free_port,
+    reflected_file_names,
+    reflected_services,
+    service_env,
+    service_process,
+    stop_with_sigterm,
+)
+
+pytestmark = pytest.mark.integration
+
+GROUP_OF_8 = "compreface/embedding-calculator/sample_images/016_8.jpg"
+TRUNCATED = "compreface/embedding-calculator/src/services/imgtools/test/files/truncated.jpg"
+
+
+@pytest.fixture
+async def channel(
+    face_engine: FaceEngine, dev_certs: Path, gateway_tls: TLSFiles
+) -> AsyncIterator[grpc.aio.Channel]:
+    settings = DetectionSettings(
+        server=ServerSettings(port=0), tls=TLSFiles.in_directory(dev_certs, "detection")
+    )
+    runner = InferenceRunner(workers=1, engine=face_engine)
+    rpc = await create_detection_server(settings, runner)
+    await rpc.start()
+    await rpc.mark_serving()
+    async with secure_channel(f"127.0.0.1:{rpc.port}", gateway_tls) as channel:
+        yield channel
+    await rpc.stop(0)
+    runner.close()
+
+
+async def test_detect_finds_every_face_with_landmarks_inside_its_box(
+    channel: grpc.aio.Channel, faces_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    stub = detection_pb2_grpc.DetectionServiceStub(channel)
+    request = detection_pb2.DetectRequest(image=(faces_dir / GROUP_OF_8).read_bytes(), tag="session-1")
+    with caplog.at_level(logging.INFO, logger="visage.calls"):
+        response = await stub.Detect(request, metadata=[("x-request-id", "req-42")], timeout=30)
+
+    assert response.code == 0
+    assert len(response.results.detections) == 8
+    for detection in response.results.detections:
+        x, y, w, h = detection.roi
+        assert len(detection.landmarks) == 5
+        assert all(x <= p.x <= x + w and y <= p.y <= y + h for p in detection.landmarks)
+        # Not asked for, so absent (Regula leaves the keys out).
+        assert not detection.HasField("crop") and not detection.HasField("quality")
+    assert response.results.landmarks_type == 2 and not response.results.HasField("scenario")
+    assert response.results.elapsed_time > 0
+    assert any("req-42" in r.getMessage() and "session-1" in r.getMessage() for r in caplog.records)
+
+
+async def test_detect_returns_the_central_portrait_at_the_requested_size(
+    channel: grpc.aio.Channel, faces_dir: Path
+) -> None:
+    crop = image_pb2.Crop(type=0, size=[300, 400], pad_color=[255, 255, 255])
+    params = params_pb2.ProcessParam(
+        only_central_face=True, output_image_params=image_pb2.OutputImageParams(crop=crop)
+    )
+    request = detection_pb2.DetectRequest(image=(faces_dir / GROUP_OF_8).read_bytes(), process_param=params)
+    response = await detection_pb2_grpc.DetectionServiceStub(channel).Detect(request, timeout=30)
+
+    (detection,) = response.results.detections
+    assert decode_image(detection.crop).shape == (400, 300, 3)
+
+
+async def test_a_broken_image_is_invalid_argument_with_a_clear_message(
+    channel: grpc.aio.Channel, faces_dir: Path
+) -> None:
+    request = detection_pb2.DetectRequest(image=(faces_dir / TRUNCATED).read_bytes())
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await detection_pb2_grpc.DetectionServiceStub(channel).Detect(request, timeout=30)
+
+    assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "truncated" in (failed.value.details() or "")
+    error = error_from_rpc(failed.value)
+    assert isinstance(error, CorruptImageError) and error.http_status == 400 and error.result_code == 6
+
+
+async def test_health_is_serving_and_reflection_describes_the_service(channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    response = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
+
+    assert response.status == health_pb2.HealthCheckResponse.SERVING
+    assert SERVICE_NAME in await reflected_services(channel)
+    assert "visage/detection/v1/detection.proto" in await reflected_file_names(channel, SERVICE_NAME)
+
+
+async def test_python_m_services_detection_serves_then_exits_0_on_sigterm(
+    dev_certs: Path, gateway_tls: TLSFiles, models_dir: Path, faces_dir: Path
+) -> None:
+    port = free_port()
+    env = service_env("VISAGE_DETECTION_", dev_certs, "detection", port, models_dir)
+    with service_process("services.detection", env) as process:
+        async with secure_channel(f"127.0.0.1:{port}", gateway_tls) as channel:
+            await wait_healthy(channel, SERVICE_NAME, timeout=60)
+            request = detection_pb2.DetectRequest(image=(faces_dir / GROUP_OF_8).read_bytes())
+            response = await detection_pb2_grpc.DetectionServiceStub(channel).Detect(request, timeout=30)
+            assert len(response.results.detections) == 8
+
+        code, seconds, output = stop_with_sigterm(process)
+    assert code == 0, output
+    assert seconds < 5, output

@@ -1,0 +1,152 @@
+"""MatchingService over real mTLS: in-process on the shared engine, and as `python -m services.matching`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import numpy as np
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from visage.matching.v1 import descriptors_pb2, matching_pb2, matching_pb2_grpc
+
+from libs.errors import CorruptImageError, ImagesCountLimitError, TooFewImagesError
+from libs.faces import FaceEngine
+from libs.rpc import ServerSettings, TLSFiles, error_from_rpc, secure_channel, wait_healthy
+from services.common.inference import InferenceRunner
+from services.matching.servicer import SERVICE_NAME, create_matching_server
+from services.matching.settings import MatchingSettings
+from tests.integration.service_support import (
+    free_port,
+    reflected_file_names,
+    reflected_services,
+    service_env,
+    service_process,
+    stop_with_sigterm,
+)
+
+pytestmark = pytest.mark.integration
+
+GORE_1 = "lfw/Al_Gore/Al_Gore_0001.jpg"
+GORE_2 = "lfw/Al_Gore/Al_Gore_0002.jpg"
+CHARLES = "lfw/Prince_Charles/Prince_Charles_0001.jpg"
+TRUNCATED = "compreface/embedding-calculator/src/services/imgtools/test/files/truncated.jpg"
+
+
+@pytest.fixture
+async def channel(
+    face_engine: FaceEngine, dev_certs: Path, gateway_tls: TLSFiles
+) -> AsyncIterator[grpc.aio.Channel]:
+    tls = TLSFiles.in_directory(dev_certs, "matching")
+    settings = MatchingSettings(server=ServerSettings(port=0), tls=tls)
+    runner = InferenceRunner(workers=1, engine=face_engine)
+    rpc = await create_matching_server(settings, runner)
+    await rpc.start()
+    await rpc.mark_serving()
+    async with secure_channel(f"127.0.0.1:{rpc.port}", gateway_tls) as channel:
+        yield channel
+    await rpc.stop(0)
+    runner.close()
+
+
+@pytest.fixture
+def stub(channel: grpc.aio.Channel) -> matching_pb2_grpc.MatchingServiceStub:
+    return matching_pb2_grpc.MatchingServiceStub(channel)
+
+
+def image(faces_dir: Path, name: str, **fields: object) -> matching_pb2.MatchImage:
+    return matching_pb2.MatchImage(data=(faces_dir / name).read_bytes(), **fields)  # type: ignore[arg-type]
+
+
+async def test_match_scores_the_same_person_above_a_different_one(
+    stub: matching_pb2_grpc.MatchingServiceStub, faces_dir: Path
+) -> None:
+    images = [image(faces_dir, GORE_1), image(faces_dir, GORE_2, type=1), image(faces_dir, CHARLES, type=1)]
+    response = await stub.Match(matching_pb2.MatchRequest(images=images), timeout=30)
+
+    assert response.code == 0
+    assert [(d.image_index, d.status, len(d.faces)) for d in response.detections] == [
+        (0, 0, 1),
+        (1, 0, 1),
+        (2, 0, 1),
+    ]
+    pairs = {(r.first_index, r.second_index): r for r in response.results}
+    assert set(pairs) == {(0, 1), (0, 2), (1, 2)}
+    assert pairs[0, 1].score < pairs[0, 2].score and pairs[0, 1].similarity > 0.5 > pairs[0, 2].similarity
+    assert (pairs[0, 1].first, pairs[0, 1].second) == (3, 1)  # the absent type became LIVE
+    face = response.detections[0].faces[0]
+    assert len(face.landmarks) == 5 and len(face.roi) == 4 and not face.HasField("crop")
+
+
+@pytest.mark.parametrize(
+    ("names", "error_class", "result_code", "message"),
+    [
+        ([GORE_1], TooFewImagesError, 224, "at least 2 images"),
+        ([GORE_1, GORE_2, CHARLES], ImagesCountLimitError, 238, "at most 2 images of one type"),
+        ([GORE_1, TRUNCATED], CorruptImageError, 6, "images[1]: image is truncated"),
+    ],
+)
+async def test_refused_requests_are_invalid_argument_with_their_regula_code(
+    stub: matching_pb2_grpc.MatchingServiceStub,
+    faces_dir: Path,
+    names: list[str],
+    error_class: type,
+    result_code: int,
+    message: str,
+) -> None:
+    request = matching_pb2.MatchRequest(images=[image(faces_dir, name) for name in names])
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await stub.Match(request, timeout=30)
+
+    assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert message in (failed.value.details() or "")
+    error = error_from_rpc(failed.value)
+    assert type(error) is error_class and error.result_code == result_code and error.http_status == 400
+
+
+async def test_compute_descriptors_reports_a_bad_image_in_its_status(
+    stub: matching_pb2_grpc.MatchingServiceStub, faces_dir: Path
+) -> None:
+    images = [
+        descriptors_pb2.DescriptorImage(data=(faces_dir / name).read_bytes())
+        for name in (GORE_1, TRUNCATED, GORE_2)
+    ]
+    response = await stub.ComputeDescriptors(
+        descriptors_pb2.ComputeDescriptorsRequest(images=images), timeout=30
+    )
+
+    assert response.model == "sface_int8bq"
+    assert [(i.status, len(i.faces)) for i in response.images] == [(0, 1), (6, 0), (0, 1)]
+    first, second = (np.array(i.faces[0].descriptor) for i in (response.images[0], response.images[2]))
+    assert len(first) == 128 and np.linalg.norm(first) == pytest.approx(1.0, abs=1e-5)
+    assert float(first @ second) > 0.38  # the same person
+    assert (response.images[0].width, response.images[0].height) == (250, 250)
+
+
+async def test_health_is_serving_and_reflection_describes_the_service(channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    response = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
+
+    assert response.status == health_pb2.HealthCheckResponse.SERVING
+    assert SERVICE_NAME in await reflected_services(channel)
+    assert "visage/matching/v1/matching.proto" in await reflected_file_names(channel, SERVICE_NAME)
+
+
+async def test_python_m_services_matching_serves_then_exits_0_on_sigterm(
+    dev_certs: Path, gateway_tls: TLSFiles, models_dir: Path, faces_dir: Path
+) -> None:
+    port = free_port()
+    env = service_env("VISAGE_MATCHING_", dev_certs, "matching", port, models_dir)
+    with service_process("services.matching", env) as process:
+        async with secure_channel(f"127.0.0.1:{port}", gateway_tls) as channel:
+            await wait_healthy(channel, SERVICE_NAME, timeout=60)
+            request = matching_pb2.MatchRequest(
+                images=[image(faces_dir, GORE_1), image(faces_dir, GORE_2, type=1)]
+            )
+            response = await matching_pb2_grpc.MatchingServiceStub(channel).Match(request, timeout=30)
+            assert len(response.results) == 1
+
+        code, seconds, output = stop_with_sigterm(process)
+    assert code == 0, output
+    assert seconds < 5, output
