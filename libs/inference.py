@@ -2,7 +2,7 @@
 
 Every model goes through `prepare_model` before onnxruntime sees it. The fixes are exact rewrites (outputs
 match the untouched file within 2e-6) and were chosen by measurement on this 2-core machine (SFace int8bq, one
-112×112 crop, 2 threads, medians; the machine was shared, so ±20 %):
+112×112 crop, 2 threads, one session alone, medians; the machine was shared, so ±20 %):
 
     official file, unused inputs stripped only ........................ 30 ms
     + `session.disable_quant_qdq` ..................................... 21 ms
@@ -39,6 +39,12 @@ def create_session(model: Path | bytes, threads: int, *, dynamic_batch: bool = F
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only
+    # Idle worker threads sleep instead of spinning. A face request runs four sessions and OpenCV in turn on
+    # few cores, and threads still spinning for the previous session starve the next one. Whole pipeline on
+    # a 640×480 photo, this 2-core machine (busy), 2 threads: default spinning 49-55 ms and 26 requests/s
+    # from 2 client threads; no spinning 20 ms and 64/s; spinning only inside a run (force_spinning_stop)
+    # 17 ms but 46/s.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(prepared.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 

@@ -28,6 +28,7 @@ from libs.quality.types import (
     QualityReport,
     QualityRequest,
     QualityStatus,
+    parse_quality_request,
 )
 from libs.quality.upright import remeasure_upright
 
@@ -49,6 +50,7 @@ __all__ = [
     "assess",
     "find_scenario",
     "measurable",
+    "parse_quality_request",
     "recommended_range",
     "remeasure_upright",
     "scenario_from_mapping",

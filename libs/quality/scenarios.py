@@ -12,8 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from libs.errors import InvalidRequestError
+from libs.faces.crop import MAX_CROP_SIDE
 from libs.quality.checks import MEASURED
-from libs.quality.types import CHARACTERISTIC_GROUPS, RGB, QualityConfig, QualityRequest, validate_rgb
+from libs.quality.types import (
+    CHARACTERISTIC_GROUPS,
+    RGB,
+    QualityConfig,
+    QualityRequest,
+    parse_quality_request,
+    validate_rgb,
+)
 
 # FaceImageQualityAlignType values.
 ALIGN_3X4, ALIGN_4X5, ALIGN_2X3, ALIGN_1X1, ALIGN_7X9 = 0, 1, 2, 3, 4
@@ -35,20 +43,28 @@ class CropSettings:
     def __post_init__(self) -> None:
         if self.align_type not in (ALIGN_3X4, ALIGN_4X5, ALIGN_2X3, ALIGN_1X1, ALIGN_7X9):
             raise InvalidRequestError(f"crop type must be 0..4, got {self.align_type!r}")
-        if self.size is not None and (len(self.size) != 2 or min(self.size) < 1):
-            raise InvalidRequestError(f"crop size must be 2 positive integers, got {self.size!r}")
+        if self.size is not None and (
+            len(self.size) != 2 or not all(0 < s <= MAX_CROP_SIDE for s in self.size)
+        ):
+            raise InvalidRequestError(
+                f"crop size must be 2 integers [width, height] in 1..{MAX_CROP_SIDE}, got {self.size!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """What a scenario makes /api/detect do. `only_central_face` None means the request's value applies
-    (OldMode); `crop` None means no portrait; `quality` None means no quality assessment."""
+    """What a scenario makes /api/detect do, in place of the request's own parameters.
+
+    `only_central_face` None means the request's value applies; `crop` None means no portrait, unless
+    `keeps_request_crop` (OldMode: the request's `outputImageParams.crop` applies); `quality` None means no
+    quality assessment, whatever the request's `quality` says."""
 
     name: str
     only_central_face: bool | None
     crop: CropSettings | None = None
     quality: QualityRequest | None = None
     attributes: tuple[str, ...] = ()
+    keeps_request_crop: bool = False
 
 
 # Recommended ranges, used by QualityFull and wherever a stricter standard has nothing to say. Units and the
@@ -131,8 +147,8 @@ GREY: RGB = (128, 128, 128)
 PREDEFINED: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
-        # No processParam: detection only; the request's onlyCentralFace and legacy `thumbnails` decide.
-        Scenario("OldMode", only_central_face=None),
+        # Detection as before scenarios existed: the request's onlyCentralFace and crop, no quality.
+        Scenario("OldMode", only_central_face=None, keeps_request_crop=True),
         Scenario(
             "QualityFull",
             only_central_face=True,
@@ -192,16 +208,17 @@ def scenario_from_mapping(data: Mapping[str, object]) -> Scenario:
         raise InvalidRequestError(f"{name}: onlyCentralFace must be true or false")
     crop = _crop_from_mapping(name, _section(name, data, "outputImageParams").get("crop"))
     quality = None
-    if "quality" in data:
-        section = _section(name, data, "quality")
+    if "quality" in data or "config" in data:
+        # The older JSON config file put the list at the top: {scenario, config: [{name, range}]}.
+        section = _section(name, data, "quality") if "quality" in data else {"config": data["config"]}
         color = section.get("backgroundMatchColor")
         items = section.get("config") or []
         if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
             raise InvalidRequestError(f"{name}: quality.config must be a list of {{name, range}}")
-        config = tuple(QualityConfig(str(i.get("name")), tuple(i.get("range") or ())) for i in items)  # type: ignore[arg-type]
-        quality = QualityRequest(
-            config, validate_rgb(color, "backgroundMatchColor") if color is not None else None
-        )
+        if color is not None and not isinstance(color, list | tuple):
+            raise InvalidRequestError(f"{name}: quality.backgroundMatchColor must be [r, g, b]")
+        pairs = [(str(i.get("name")), _numbers(name, i.get("range"))) for i in items]
+        quality = parse_quality_request(pairs, color, f"{name}: quality")
     attributes = tuple(
         str(i.get("name"))
         for i in (_section(name, data, "attributes").get("config") or [])
@@ -211,6 +228,12 @@ def scenario_from_mapping(data: Mapping[str, object]) -> Scenario:
     if unknown:
         raise InvalidRequestError(f"{name}: unknown attributes {unknown}")
     return Scenario(name, central, crop, quality, attributes)
+
+
+def _numbers(name: str, value: object) -> tuple[float, ...]:
+    if not isinstance(value, list | tuple):
+        raise InvalidRequestError(f"{name}: every quality.config item needs a range [min, max]")
+    return tuple(value)
 
 
 def _section(name: str, data: Mapping[str, object], key: str) -> Mapping[str, object]:

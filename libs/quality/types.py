@@ -7,6 +7,7 @@ Everything here mirrors the Regula Face SDK web API (`QualityConfig`, `QualityDe
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -147,6 +148,27 @@ class QualityRequest:
 
     config: tuple[QualityConfig, ...]
     background_match_color: RGB | None = None
+
+
+def parse_quality_request(
+    config: Sequence[tuple[str, Sequence[float]]],
+    background_match_color: Sequence[int] | None,
+    where: str = "quality",
+) -> QualityRequest:
+    """A request's `quality` as (name, range) pairs and an RGB (None or empty: none); InvalidRequestError
+    names the offending item, e.g. "processParam.quality.config[2]: unknown quality characteristic 'X'"."""
+    items = []
+    for index, (name, bounds) in enumerate(config):
+        try:
+            items.append(QualityConfig(name, tuple(bounds)))  # type: ignore[arg-type]
+        except InvalidRequestError as error:
+            raise InvalidRequestError(f"{where}.config[{index}]: {error.message}") from error
+    color = (
+        validate_rgb(tuple(background_match_color), f"{where}.backgroundMatchColor")
+        if background_match_color
+        else None
+    )
+    return QualityRequest(tuple(items), color)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,19 +1,48 @@
-"""POST /api/detect: the faces of one image, each with its box, five landmarks and, on request, a portrait.
+"""POST /api/detect: the faces of one image, each with its box, five landmarks and, on request, a portrait
+and a portrait quality report.
 
-Quality assessment and attributes come later; their fields stay absent. Of the named scenarios, the three that
-only crop are applied here: "CropCentralFace" (central face, portrait per the request's crop type and size),
-"CropAllFaces" (every face, same), "Thumbnail" (central face, portrait at the photo's own resolution). They
-override `onlyCentralFace`, as Regula documents. Any other scenario name is echoed and otherwise ignored.
+What a named scenario does comes from `libs.quality` (`find_scenario`: the custom scenarios of the service's
+settings first, then the predefined ones). A known scenario replaces the request's other parameters, as
+Regula documents: its `onlyCentralFace` (unless it leaves that to the request), its crop (none if it has
+none; OldMode keeps the request's) and its quality checks (none if it has none). An empty or unknown name is
+echoed and otherwise ignored. `outputImageParams.backgroundColor` is accepted and ignored: replacing the
+background needs a person segmentation model Visage does not have.
+
+Plain detection costs one detector call. Quality costs more, and only when asked: every face is detected even
+for `onlyCentralFace` (OtherFaces counts them), and each reported face is measured again upright
+(`remeasure_upright`) before it is assessed and cropped; its portrait then needs no second look of its own.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+
+import numpy as np
 
 from libs.config import ImageLimits
 from libs.errors import FaceSDKResultCode
-from libs.usecases.faces import CropRequest, FaceFinding, crop_spec, decode, findings
+from libs.faces.crop import CropSpec
+from libs.faces.detector import most_central
+from libs.faces.types import Face
+from libs.quality import (
+    QualityReport,
+    QualityRequest,
+    Scenario,
+    assess,
+    find_scenario,
+    remeasure_upright,
+)
+from libs.usecases.faces import (
+    CropRequest,
+    FaceFinding,
+    crop_spec,
+    decode,
+    finding,
+    findings,
+    portrait_jpeg,
+)
 from libs.usecases.ports import FaceAnalyzer
 
 # Informational ids Regula clients echo: its detector reports 3; 2 is the five-point landmark scheme.
@@ -27,6 +56,7 @@ class DetectRequest:
     scenario: str | None = None
     only_central_face: bool | None = None  # None = every face
     crop: CropRequest | None = None  # None = no portraits
+    quality: QualityRequest | None = None  # None = no quality report
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,30 +70,52 @@ class DetectResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
+class DetectPlan:
+    """What one call does once the scenario is applied to the request."""
+
     only_central: bool
-    crop: CropRequest | None
+    crop: CropSpec | None
+    quality: QualityRequest | None
 
 
-def _plan(request: DetectRequest) -> _Plan:
-    asked = request.crop or CropRequest()
-    if request.scenario == "CropCentralFace":
-        return _Plan(True, asked)
-    if request.scenario == "CropAllFaces":
-        return _Plan(False, asked)
-    if request.scenario == "Thumbnail":
-        return _Plan(True, replace(asked, size=()))
-    return _Plan(bool(request.only_central_face), request.crop)
+def plan_detection(request: DetectRequest, scenarios: Mapping[str, Scenario] | None = None) -> DetectPlan:
+    """The request's parameters, or those of the known scenario it names (see the module docstring).
+
+    Raises InvalidRequestError for crop parameters out of range, before any image work, even when a scenario
+    replaces them (as malformed quality parameters are refused when the request is read)."""
+    requested_crop = crop_spec(request.crop)
+    scenario = find_scenario(request.scenario, scenarios)
+    if scenario is None:
+        return DetectPlan(bool(request.only_central_face), requested_crop, request.quality)
+    central = scenario.only_central_face
+    if scenario.keeps_request_crop:
+        crop = requested_crop
+    elif scenario.crop is None:
+        crop = None
+    else:
+        settings = scenario.crop
+        asked = CropRequest(settings.align_type, settings.pad_color or (), settings.size or ())
+        crop = crop_spec(asked, where=f"scenario {scenario.name!r}: crop")
+    return DetectPlan(bool(request.only_central_face) if central is None else central, crop, scenario.quality)
 
 
-def detect_faces(engine: FaceAnalyzer, request: DetectRequest, limits: ImageLimits) -> DetectResult:
-    """Decode, detect and (when asked) crop; a refused image raises its `ImageError`."""
+def detect_faces(
+    engine: FaceAnalyzer,
+    request: DetectRequest,
+    limits: ImageLimits,
+    scenarios: Mapping[str, Scenario] | None = None,
+) -> DetectResult:
+    """Decode, detect and (when asked) crop and assess; a refused image raises its `ImageError`.
+
+    `scenarios` are the service's custom scenarios by name (`scenario_from_mapping`)."""
     started = time.perf_counter()
-    plan = _plan(request)
-    spec = crop_spec(plan.crop)  # checked before the expensive part
+    plan = plan_detection(request, scenarios)  # checked before the expensive part
     image = decode(request.image, limits)
-    faces = engine.detect(image, only_central=plan.only_central)
-    detections = findings(engine, image, faces, spec)
+    if plan.quality is None:
+        faces = engine.detect(image, only_central=plan.only_central)
+        detections = findings(engine, image, faces, plan.crop)
+    else:
+        detections = _assessed_findings(engine, image, plan, plan.quality)
     return DetectResult(
         code=FaceSDKResultCode.FACER_OK if detections else FaceSDKResultCode.FR_FACE_NOT_DETECTED,
         detections=detections,
@@ -72,3 +124,42 @@ def detect_faces(engine: FaceAnalyzer, request: DetectRequest, limits: ImageLimi
         scenario=request.scenario,
         elapsed_ms=(time.perf_counter() - started) * 1000.0,
     )
+
+
+def _assessed_findings(
+    engine: FaceAnalyzer, image: np.ndarray, plan: DetectPlan, quality: QualityRequest
+) -> tuple[FaceFinding, ...]:
+    every = engine.detect(image)  # OtherFaces counts them all, whichever faces are reported
+    if plan.only_central:
+        central = most_central(every, image.shape[1], image.shape[0])
+        reported: Sequence[Face] = [] if central is None else [central]
+    else:
+        reported = every
+    results = []
+    for index, face in enumerate(reported):
+        upright, report = _assess_one(engine, image, face, every, plan, quality)
+        crop = None if plan.crop is None else portrait_jpeg(image, upright, plan.crop, None)
+        results.append(finding(index, upright, crop, report))
+    return tuple(results)
+
+
+def _assess_one(
+    engine: FaceAnalyzer,
+    image: np.ndarray,
+    face: Face,
+    every: Sequence[Face],
+    plan: DetectPlan,
+    quality: QualityRequest,
+) -> tuple[Face, QualityReport]:
+    """The face re-measured upright and its report, whose time includes the re-measuring."""
+    started = time.perf_counter()
+    upright = remeasure_upright(image, face, engine.detect)
+    report = assess(
+        image,
+        upright,
+        every,
+        quality.config,
+        background_match_color=quality.background_match_color,
+        align_type=None if plan.crop is None else int(plan.crop.align),
+    )
+    return upright, replace(report, elapsed_ms=(time.perf_counter() - started) * 1000.0)

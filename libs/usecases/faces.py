@@ -12,6 +12,7 @@ from libs.errors import ImageError, InvalidRequestError
 from libs.faces.crop import MAX_CROP_SIDE, WHITE, AlignType, CropSpec, Redetect, crop_portrait, roll_degrees
 from libs.faces.types import Face, Point
 from libs.imaging import decode_image, encode_jpeg
+from libs.quality import QualityReport
 from libs.usecases.ports import FaceAnalyzer
 
 CROP_JPEG_QUALITY = 95
@@ -37,6 +38,7 @@ class FaceFinding:
     rotation_angle: float  # roll from the eye line, degrees, positive = clockwise
     detection_score: float  # 0..1
     crop: bytes | None  # JPEG portrait, when one was asked for
+    quality: QualityReport | None = None  # when quality was asked for (/api/detect only)
 
 
 def crop_spec(request: CropRequest | None, where: str = "outputImageParams.crop") -> CropSpec | None:
@@ -80,16 +82,24 @@ def findings(
     engine: FaceAnalyzer, image_bgr: np.ndarray, faces: Sequence[Face], crop: CropSpec | None
 ) -> tuple[FaceFinding, ...]:
     """Report `faces` in this order, with a portrait each when `crop` is given."""
+    redetect = central_face_finder(engine)
     return tuple(
-        FaceFinding(
-            face_index=index,
-            roi=face.box,
-            landmarks=face.landmarks,
-            rotation_angle=roll_degrees(face),
-            detection_score=face.score,
-            crop=None if crop is None else _portrait_jpeg(engine, image_bgr, face, crop),
-        )
+        finding(index, face, None if crop is None else portrait_jpeg(image_bgr, face, crop, redetect))
         for index, face in enumerate(faces)
+    )
+
+
+def finding(
+    index: int, face: Face, crop: bytes | None = None, quality: QualityReport | None = None
+) -> FaceFinding:
+    return FaceFinding(
+        face_index=index,
+        roi=face.box,
+        landmarks=face.landmarks,
+        rotation_angle=roll_degrees(face),
+        detection_score=face.score,
+        crop=crop,
+        quality=quality,
     )
 
 
@@ -126,6 +136,6 @@ def central_face_finder(engine: FaceAnalyzer) -> Redetect:
     return find
 
 
-def _portrait_jpeg(engine: FaceAnalyzer, image_bgr: np.ndarray, face: Face, crop: CropSpec) -> bytes:
-    portrait = crop_portrait(image_bgr, face, crop, central_face_finder(engine))
-    return encode_jpeg(portrait, CROP_JPEG_QUALITY)
+def portrait_jpeg(image_bgr: np.ndarray, face: Face, crop: CropSpec, redetect: Redetect | None) -> bytes:
+    """The JPEG portrait; `redetect` (see `crop_portrait`) is None for landmarks already measured upright."""
+    return encode_jpeg(crop_portrait(image_bgr, face, crop, redetect), CROP_JPEG_QUALITY)

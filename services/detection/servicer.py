@@ -1,67 +1,47 @@
-"""DetectionService over gRPC: proto ↔ `libs.usecases.detect` mapping only."""
+"""DetectionService over gRPC: the use case `libs.usecases.detect` behind the mapping of mapping.py."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 
 import grpc
 from visage.detection.v1 import detection_pb2, detection_pb2_grpc
 
 from libs.config import ImageLimits
+from libs.quality import Scenario
 from libs.rpc import RpcServer, create_server
-from libs.usecases import DetectRequest, DetectResult, detect_faces
+from libs.usecases import detect_faces
 from services.common.calls import logged_call
 from services.common.inference import InferenceRunner
-from services.common.mapping import crop_request, points
+from services.detection.mapping import detect_request, detect_response
 from services.detection.settings import DetectionSettings
 
 SERVICE_NAME = detection_pb2.DESCRIPTOR.services_by_name["DetectionService"].full_name
 
 
 class DetectionServicer(detection_pb2_grpc.DetectionServiceServicer):
-    def __init__(self, runner: InferenceRunner, limits: ImageLimits) -> None:
+    def __init__(
+        self, runner: InferenceRunner, limits: ImageLimits, scenarios: Mapping[str, Scenario] | None = None
+    ) -> None:
         self._runner = runner
         self._limits = limits
+        self._scenarios = dict(scenarios or {})  # custom detect scenarios by name
 
     async def Detect(
         self, request: detection_pb2.DetectRequest, context: grpc.aio.ServicerContext
     ) -> detection_pb2.DetectResponse:
         with logged_call(context, "Detect", request.tag) as call:
             command = detect_request(request)
-            result = await self._runner.run(lambda engine: detect_faces(engine, command, self._limits))
+            result = await self._runner.run(
+                lambda engine: detect_faces(engine, command, self._limits, self._scenarios)
+            )
             call.outcome = f"faces={len(result.detections)}"
             return detect_response(result)
 
 
-def detect_request(request: detection_pb2.DetectRequest) -> DetectRequest:
-    params = request.process_param
-    return DetectRequest(
-        image=request.image,
-        scenario=params.scenario if params.HasField("scenario") else None,
-        only_central_face=params.only_central_face if params.HasField("only_central_face") else None,
-        crop=crop_request(params.output_image_params),
-    )
-
-
-def detect_response(result: DetectResult) -> detection_pb2.DetectResponse:
-    detections = [
-        detection_pb2.Detection(roi=face.roi, landmarks=points(face.landmarks), crop=face.crop)
-        for face in result.detections
-    ]
-    return detection_pb2.DetectResponse(
-        code=result.code,
-        results=detection_pb2.DetectResult(
-            detections=detections,
-            detector_type=result.detector_type,
-            landmarks_type=result.landmarks_type,
-            scenario=result.scenario,
-            elapsed_time=result.elapsed_ms,
-        ),
-    )
-
-
 async def create_detection_server(settings: DetectionSettings, runner: InferenceRunner) -> RpcServer:
     """The bound, not yet started server (health NOT_SERVING until `mark_serving`)."""
-    servicer = DetectionServicer(runner, settings.limits)
+    servicer = DetectionServicer(runner, settings.limits, settings.custom_scenarios())
     register = partial(detection_pb2_grpc.add_DetectionServiceServicer_to_server, servicer)
     return await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])

@@ -27,6 +27,7 @@ def _untouched_session(model: onnx.ModelProto, *, strip_unused_inputs: bool) -> 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
     options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as create_session does
     return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
@@ -101,4 +102,5 @@ def test_session_from_bytes_is_quiet_and_sized_for_a_small_box(sface_path: Path)
     assert options.execution_mode == ort.ExecutionMode.ORT_SEQUENTIAL
     assert options.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     assert options.log_severity_level == 3
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     assert session.get_providers() == ["CPUExecutionProvider"]

@@ -198,3 +198,19 @@ def test_measured_characteristics_are_the_documented_ones() -> None:
 def test_scenario_is_a_plain_value() -> None:
     scenario = Scenario("Mine", only_central_face=True)
     assert (scenario.crop, scenario.quality, scenario.attributes) == (None, None, ())
+
+
+def test_the_older_config_files_top_level_config_is_the_quality_config() -> None:
+    old_style = scenario_from_mapping({"scenario": "AA", "config": [{"name": "Yaw", "range": [-5, 5]}]})
+    assert old_style.quality is not None
+    assert old_style.quality.config == (QualityConfig("Yaw", (-5.0, 5.0)),)
+    assert old_style.crop is None and old_style.only_central_face is None
+
+
+def test_custom_crop_sizes_beyond_the_largest_portrait_are_refused() -> None:
+    with pytest.raises(InvalidRequestError, match=r"1\.\.4096"):
+        scenario_from_mapping({"scenario": "Big", "outputImageParams": {"crop": {"size": [5000, 6000]}}})
+
+
+def test_only_old_mode_keeps_the_requested_crop() -> None:
+    assert [name for name, s in PREDEFINED.items() if s.keeps_request_crop] == ["OldMode"]

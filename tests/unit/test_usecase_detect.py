@@ -85,21 +85,34 @@ def test_crop_scenarios_override_only_central_face(face_engine: FaceEngine, face
     assert central.scenario == "CropCentralFace"
 
 
-def test_thumbnail_scenario_keeps_the_photo_resolution_whatever_size_is_asked(
+def test_crop_scenarios_override_the_requested_crop_and_keep_the_photo_resolution(
     face_engine: FaceEngine, faces_dir: Path
 ) -> None:
     data = photo(faces_dir, TWO_PEOPLE)
-    asked = CropRequest(size=(30, 40))
+    asked = CropRequest(type=3, size=(30, 30))
     (resized,) = detect_faces(
+        face_engine, DetectRequest(data, only_central_face=True, crop=asked), LIMITS
+    ).detections
+    (central,) = detect_faces(
         face_engine, DetectRequest(data, scenario="CropCentralFace", crop=asked), LIMITS
     ).detections
     (thumbnail,) = detect_faces(
         face_engine, DetectRequest(data, scenario="Thumbnail", crop=asked), LIMITS
     ).detections
 
-    assert resized.crop is not None and thumbnail.crop is not None
-    assert decode_image(resized.crop).shape[:2] == (40, 30)
-    assert decode_image(thumbnail.crop).shape[0] > 200  # the faces of this photo are ~150 px wide
+    assert resized.crop is not None and central.crop is not None and thumbnail.crop is not None
+    assert decode_image(resized.crop).shape[:2] == (30, 30)  # no scenario: the request's crop
+    for portrait in (central.crop, thumbnail.crop):
+        height, width = decode_image(portrait).shape[:2]
+        assert height * 3 == width * 4  # the scenario's 3:4, not the requested 1:1
+        assert height > 200  # the faces of this photo are ~150 px wide
+
+
+def test_old_mode_keeps_the_requested_crop_and_central_face(face_engine: FaceEngine, faces_dir: Path) -> None:
+    data = photo(faces_dir, TWO_PEOPLE)
+    request = DetectRequest(data, scenario="OldMode", only_central_face=True, crop=CropRequest(size=(60, 80)))
+    (face,) = detect_faces(face_engine, request, LIMITS).detections
+    assert face.crop is not None and decode_image(face.crop).shape[:2] == (80, 60)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$visage/detection/v1/assessment.proto\x12\x13visage.detection.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xc5\x01\n\x10\x44\x65tectionQuality\x12\x15\n\rnon_compliant\x18\x01 \x03(\t\x12@\n\x0e\x64\x65tails_groups\x18\x02 \x03(\x0b\x32(.visage.detection.v1.QualityDetailsGroup\x12\x33\n\x07\x64\x65tails\x18\x03 \x03(\x0b\x32\".visage.detection.v1.QualityDetail\x12\r\n\x05score\x18\x04 \x01(\x02\x12\x14\n\x0c\x65lapsed_time\x18\x05 \x01(\x02\"c\n\x13QualityDetailsGroup\x12\x10\n\x08group_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0btotal_count\x18\x03 \x01(\x05\x12\x17\n\x0f\x63ompliant_count\x18\x04 \x01(\x05\"]\n\rQualityDetail\x12\x10\n\x08group_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05range\x18\x03 \x03(\x02\x12\x0e\n\x06status\x18\x04 \x01(\x05\x12\r\n\x05value\x18\x05 \x01(\x02\"b\n\x13\x44\x65tectionAttributes\x12\x35\n\x07\x64\x65tails\x18\x01 \x03(\x0b\x32$.visage.detection.v1.AttributeDetail\x12\x14\n\x0c\x65lapsed_time\x18\x02 \x01(\x02\"n\n\x0f\x41ttributeDetail\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\nconfidence\x18\x02 \x01(\x02H\x00\x88\x01\x01\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueB\r\n\x0b_confidenceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$visage/detection/v1/assessment.proto\x12\x13visage.detection.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xc5\x01\n\x10\x44\x65tectionQuality\x12\x15\n\rnon_compliant\x18\x01 \x03(\t\x12@\n\x0e\x64\x65tails_groups\x18\x02 \x03(\x0b\x32(.visage.detection.v1.QualityDetailsGroup\x12\x33\n\x07\x64\x65tails\x18\x03 \x03(\x0b\x32\".visage.detection.v1.QualityDetail\x12\r\n\x05score\x18\x04 \x01(\x02\x12\x14\n\x0c\x65lapsed_time\x18\x05 \x01(\x02\"c\n\x13QualityDetailsGroup\x12\x10\n\x08group_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0btotal_count\x18\x03 \x01(\x05\x12\x17\n\x0f\x63ompliant_count\x18\x04 \x01(\x05\"l\n\rQualityDetail\x12\x10\n\x08group_id\x18\x01 \x01(\x05\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05range\x18\x03 \x03(\x02\x12\x0e\n\x06status\x18\x04 \x01(\x05\x12\x12\n\x05value\x18\x05 \x01(\x02H\x00\x88\x01\x01\x42\x08\n\x06_value\"b\n\x13\x44\x65tectionAttributes\x12\x35\n\x07\x64\x65tails\x18\x01 \x03(\x0b\x32$.visage.detection.v1.AttributeDetail\x12\x14\n\x0c\x65lapsed_time\x18\x02 \x01(\x02\"n\n\x0f\x41ttributeDetail\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\nconfidence\x18\x02 \x01(\x02H\x00\x88\x01\x01\x12%\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueB\r\n\x0b_confidenceb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,9 +37,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_QUALITYDETAILSGROUP']._serialized_start=291
   _globals['_QUALITYDETAILSGROUP']._serialized_end=390
   _globals['_QUALITYDETAIL']._serialized_start=392
-  _globals['_QUALITYDETAIL']._serialized_end=485
-  _globals['_DETECTIONATTRIBUTES']._serialized_start=487
-  _globals['_DETECTIONATTRIBUTES']._serialized_end=585
-  _globals['_ATTRIBUTEDETAIL']._serialized_start=587
-  _globals['_ATTRIBUTEDETAIL']._serialized_end=697
+  _globals['_QUALITYDETAIL']._serialized_end=500
+  _globals['_DETECTIONATTRIBUTES']._serialized_start=502
+  _globals['_DETECTIONATTRIBUTES']._serialized_end=600
+  _globals['_ATTRIBUTEDETAIL']._serialized_start=602
+  _globals['_ATTRIBUTEDETAIL']._serialized_end=712
 # @@protoc_insertion_point(module_scope)
