@@ -1,12 +1,11 @@
 """Fixtures shared by every test tier: where the models and labelled photos are, and one face engine.
 
-Tests may read the VISAGE_* variables here (nothing else in the code base reads the environment directly).
+Tests read the VISAGE_* variables through tests/paths.py; nothing else reads the environment.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +18,7 @@ from libs.faces import FaceEngine
 from libs.faces.detector import most_central
 from libs.faces.types import Face
 from libs.imaging.decode import decode_image
-
-DEFAULT_MODELS_DIR = "/work/shared/models"
-DEFAULT_FACES_DIR = "/work/shared/faces"
+from tests.paths import FACES_DIR, MODELS_DIR
 
 
 @dataclass(frozen=True)
@@ -49,12 +46,12 @@ class PhotoFaces:
 
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
-    return Path(os.environ.get("VISAGE_MODELS_DIR") or DEFAULT_MODELS_DIR)
+    return MODELS_DIR
 
 
 @pytest.fixture(scope="session")
 def faces_dir() -> Path:
-    return Path(os.environ.get("VISAGE_FACES_DIR") or DEFAULT_FACES_DIR)
+    return FACES_DIR
 
 
 @pytest.fixture(scope="session")

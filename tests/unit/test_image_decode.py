@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import struct
 import subprocess
 import sys
@@ -27,11 +26,10 @@ from libs.errors import (
     UnsupportedImageFormatError,
 )
 from libs.imaging import decode_image, encode_jpeg, encode_png
+from tests.paths import FACES_DIR, MODELS_DIR
 
 pytestmark = pytest.mark.unit
 
-FACES_DIR = Path(os.environ.get("VISAGE_FACES_DIR", "/work/shared/faces"))
-MODELS_DIR = Path(os.environ.get("VISAGE_MODELS_DIR", "/work/shared/models"))
 BROKEN_DIR = FACES_DIR / "compreface/embedding-calculator/src/services/imgtools/test/files"
 SPOOF_SAMPLES = FACES_DIR / "silent-face-anti-spoofing/images/sample"
 REPO_ROOT = Path(__file__).resolve().parents[2]

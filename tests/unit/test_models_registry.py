@@ -20,8 +20,8 @@ from libs.errors import ModelFileError
 from libs.models import MODELS, ModelSpec, resolve
 from libs.models import fetch as fetch_module
 from libs.models.cli import main
+from tests.paths import MODELS_DIR
 
-MODELS_DIR = Path(os.environ.get("VISAGE_MODELS_DIR") or "/work/shared/models")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
