@@ -48,12 +48,11 @@ class Platform:
                 raise RuntimeError(f"{name} exited with code {process.returncode}")
 
     def stop(self, timeout: float = 15.0) -> None:
-        # Gateway first so no new calls arrive, then the backends finish their in-flight calls.
+        """SIGTERM each process and wait for it, gateway first so no new calls reach the backends."""
+        deadline = time.monotonic() + timeout
         for process in reversed(self.processes.values()):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for process in self.processes.values():
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -88,6 +87,12 @@ def _gateway_env(settings: LauncherSettings) -> dict[str, str]:
     )
 
 
+def _spawn(module: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # Own session: a Ctrl-C in the terminal reaches only the launcher, which then stops the children in
+    # order (gateway first) instead of racing them.
+    return subprocess.Popen([sys.executable, "-m", module], env=env, start_new_session=True)
+
+
 def _wait_ready(platform: Platform, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -112,9 +117,9 @@ def running_platform(
     try:
         for name, port in settings.ports.items():
             env = base_env | _service_env(settings, name, port)
-            platform.processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=env)
+            platform.processes[name] = _spawn(f"services.{name}", env)
         env = base_env | _gateway_env(settings)
-        platform.processes["gateway"] = subprocess.Popen([sys.executable, "-m", "gateway"], env=env)
+        platform.processes["gateway"] = _spawn("gateway", env)
         _wait_ready(platform, settings.startup_timeout_seconds)
         yield platform
     finally:
@@ -123,8 +128,10 @@ def running_platform(
 
 def main() -> int:
     settings = LauncherSettings()
-    # Ctrl-C reaches the children too (same process group); we only wait for them to finish.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Both stop the platform the same way; SIGINT is set explicitly because a shell that starts us in the
+    # background leaves it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with running_platform(settings) as platform:
             print(f"Visage is ready: {platform.api_url}  (docs: {platform.api_url}/docs). Ctrl-C stops it.")
