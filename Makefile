@@ -8,15 +8,17 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
+COMPARE_STAMP := $(VENV)/.installed-compare
 # Models and test photos: CI points these at ../shared; elsewhere models are downloaded to the user cache.
 export VISAGE_MODELS_DIR ?= $(if $(wildcard ../shared/models/MODELS.md),$(abspath ../shared/models),)
 export VISAGE_FACES_DIR ?= $(abspath ../shared/faces)
 BUF := node_modules/.bin/buf
 
-.PHONY: help setup models certs proto lint test test-unit run bench clean
+.PHONY: help setup models certs proto lint chromium test test-unit run bench bench-full clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -50,7 +52,11 @@ lint: $(STAMP) $(BUF)  ## ruff and buf lint
 	$(BIN)/ruff format --check .
 	$(BUF) lint
 
-test: $(STAMP) models  ## set up and run the whole test suite
+chromium:  ## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q chromium; } \
+	  || { echo "the browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; }
+
+test: $(STAMP) models chromium  ## set up and run the whole test suite
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)  ## only the tests that need no servers
@@ -59,8 +65,21 @@ test-unit: $(STAMP)  ## only the tests that need no servers
 run: $(STAMP) models certs  ## set up and run the whole platform on embedded defaults
 	$(BIN)/python -m services.launcher
 
-bench: $(STAMP) models  ## benchmarks: medians and ratios, printed as tables
-	$(BIN)/python -m bench
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+$(COMPARE_STAMP): $(BENCH_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench,compare]'
+	@# face_recognition requires `dlib` (a source build); the compare extra's dlib-bin wheel provides that module
+	$(BIN)/python -m pip install --quiet --no-deps 'face_recognition>=1.3'
+	touch $@
+
+bench: $(BENCH_STAMP) models  ## fast benchmarks (minutes): tables, bench/results/REPORT.md and charts
+	$(BIN)/python -m bench --report
+
+bench-full: $(COMPARE_STAMP) models  ## every benchmark, long variants: 10^6 vectors, face_recognition comparison
+	$(BIN)/python -m bench --full --report
 
 clean:  ## remove the virtualenv and caches (keeps downloaded models)
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -1,7 +1,10 @@
-"""Benchmarks, run with `python -m bench [name ...]` (`make bench` runs them all).
+"""Benchmarks, run with `python -m bench [name ...]` (`make bench` runs the fast set, `make bench-full` all).
 
-A benchmark is a module `bench/<name>.py` with a function `run(settings: BenchSettings) -> None` that prints
-its results as a table. `python -m bench` finds every such module; add a file and it is picked up.
+A benchmark is a module `bench/<name>.py` with a function `run(settings: BenchSettings) -> Section` that
+measures and returns its tables, notes and figures (`bench/section.py`); a module with `FULL_ONLY = True`
+runs only in the full set or when named. `python -m bench` finds every such module; add a file and it is
+picked up. With `--report` the runner stores each section under `bench/results/raw/` and renders
+`bench/results/REPORT.md`.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 class BenchSettings(BaseSettings):
     """The bench process's settings: VISAGE_MODELS_DIR, VISAGE_MODELS_CACHE_DIR, VISAGE_MODELS_ALLOW_DOWNLOAD,
     VISAGE_MODELS_RECOGNIZER, VISAGE_FACES_DIR (photos to benchmark on), VISAGE_BENCH_RUNS (timed runs per
-    measurement) and VISAGE_BENCH_THREADS (onnxruntime intra-op threads; default: the usable cores). An empty
-    variable counts as unset."""
+    measurement), VISAGE_BENCH_THREADS (onnxruntime intra-op threads; default: the usable cores),
+    VISAGE_BENCH_FULL (the long variant of each benchmark: more data, more repetitions),
+    VISAGE_BENCH_RESULTS_DIR (where the report and its charts go) and VISAGE_BENCH_MILVUS_URI (a running
+    Milvus server to benchmark instead of one the bench starts). An empty variable counts as unset."""
 
     model_config = SettingsConfigDict(
         env_prefix="VISAGE_", env_ignore_empty=True, extra="ignore", frozen=True
@@ -32,6 +37,18 @@ class BenchSettings(BaseSettings):
     faces_dir: Path = _REPO_ROOT.parent / "shared" / "faces"
     bench_runs: int = 30
     bench_threads: int | None = None
+    bench_full: bool = False
+    bench_results_dir: Path = _REPO_ROOT / "bench" / "results"
+    bench_milvus_uri: str | None = None
+
+    @property
+    def repo_root(self) -> Path:
+        return _REPO_ROOT
+
+    @property
+    def raw_dir(self) -> Path:
+        """Raw data and stored sections: git-ignored."""
+        return self.bench_results_dir / "raw"
 
     def model_settings(self) -> ModelSettings:
         return ModelSettings(

@@ -5,159 +5,109 @@ Starts detection, matching and the gateway as real processes (real certificates,
 process (decode + detect + describe + compare, the matching service's own work). Latency: medians, the two
 timed alternately so a busy machine slows both alike. Throughput: 8 concurrent clients (httpx async) against
 8 threads calling the library, in alternating rounds; the matching service gets 8 inference workers too, so
-both sides run up to 8 matches at once (its default of 1 worker would measure its queue, not the gateway).
+both sides run up to 8 matches at once (its default, a worker per core, would measure its queue instead).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import socket
 import statistics
-import tempfile
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import cv2
 import httpx
 
 from bench import BenchSettings
-from certs.generate import generate
+from bench.common import method_of, paired_medians, ratio
+from bench.deployment import bench_platform
+from bench.section import Section
+from bench.workload import MatchWorkload, gateway_rate, library_rate
 from libs.config import ImageLimits
 from libs.faces import FaceEngine
-from libs.usecases import MatchImage, MatchRequest, match_faces
-from libs.usecases.match import DEFAULT_LIMIT_PER_IMAGE_TYPE
-from services.launcher import LauncherSettings, running_platform
+from libs.usecases import DetectRequest, detect_faces
 
-PHOTOS = (
-    "face_recognition/examples/obama-1080p.jpg",
-    "face_recognition/examples/knn_examples/test/obama1.jpg",
-)
-SIZE = (640, 480)
-WARM_UP = 5
 CLIENTS = 8
 REQUESTS_PER_CLIENT = 6
 THROUGHPUT_ROUNDS = 3  # alternating, median of each side
 TARGET_OVERHEAD = 0.15
-QUIET = "WARNING"  # the services' and the gateway's per-request log lines would drown the table
 
 
-def _jpeg_640x480(path: Path) -> bytes:
-    """The photo centre-cropped to 4:3 and resized to 640×480, JPEG quality 90."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    height, width = image.shape[:2]
-    crop_w, crop_h = min(width, height * 4 // 3), min(height, width * 3 // 4)
-    left, top = (width - crop_w) // 2, (height - crop_h) // 2
-    resized = cv2.resize(image[top : top + crop_h, left : left + crop_w], SIZE, interpolation=cv2.INTER_AREA)
-    ok, data = cv2.imencode(".jpg", resized, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    assert ok
-    return data.tobytes()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _paired_medians(
-    first: Callable[[], object], second: Callable[[], object], runs: int
-) -> tuple[float, float]:
-    for _ in range(WARM_UP):
-        first()
-        second()
-    first_times, second_times = [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        first()
-        middle = time.perf_counter()
-        second()
-        second_times.append(time.perf_counter() - middle)
-        first_times.append(middle - start)
-    return statistics.median(first_times) * 1000, statistics.median(second_times) * 1000
-
-
-async def _gateway_throughput(url: str, body: dict[str, object]) -> float:
-    async with httpx.AsyncClient(timeout=120.0) as client:
-
-        async def one_client() -> None:
-            for _ in range(REQUESTS_PER_CLIENT):
-                answer = await client.post(url, json=body)
-                answer.raise_for_status()
-
-        await one_client()  # warm the connection pool
-        start = time.perf_counter()
-        await asyncio.gather(*(one_client() for _ in range(CLIENTS)))
-        return CLIENTS * REQUESTS_PER_CLIENT / (time.perf_counter() - start)
-
-
-def _library_throughput(call: Callable[[], object]) -> float:
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        start = time.perf_counter()
-        list(pool.map(lambda _: call(), range(CLIENTS * REQUESTS_PER_CLIENT)))
-        return CLIENTS * REQUESTS_PER_CLIENT / (time.perf_counter() - start)
-
-
-def run(settings: BenchSettings) -> None:
-    photos = [_jpeg_640x480(settings.faces_dir / photo) for photo in PHOTOS]
+def run(settings: BenchSettings) -> Section:
     inference = settings.inference_settings()
     engine = FaceEngine.create(settings.model_settings(), inference)
-    request = MatchRequest(images=[MatchImage(data=photo) for photo in photos])
-    limits = ImageLimits()
+    workload = MatchWorkload.create(settings, engine)
+    photos, in_process, body, limits = workload.photos, workload.in_process, workload.body, ImageLimits()
 
-    def in_process() -> object:
-        result = match_faces(engine, request, limits, DEFAULT_LIMIT_PER_IMAGE_TYPE)
-        assert len(result.results) == 1
+    def detect_in_process() -> object:
+        result = detect_faces(engine, DetectRequest(image=photos[0]), limits)
+        assert len(result.detections) == 1
         return result
 
-    body = {"images": [{"data": base64.b64encode(photo).decode()} for photo in photos]}
-    threads = str(inference.intra_op_threads)
-    environment = {
-        f"VISAGE_{name}_{key}": value
-        for name in ("DETECTION", "MATCHING")
-        for key, value in (("LOG_LEVEL", QUIET), ("INFERENCE__INTRA_OP_THREADS", threads))
-    } | {"VISAGE_GATEWAY_LOG_LEVEL": QUIET, "VISAGE_MATCHING_INFERENCE_WORKERS": str(CLIENTS)}
-    with tempfile.TemporaryDirectory() as certs_dir:
-        generate(Path(certs_dir), services=("detection", "matching"))
-        launcher = LauncherSettings(
-            certs_dir=Path(certs_dir),
-            gateway_port=_free_port(),
-            ports={"detection": _free_port(), "matching": _free_port()},
-        )
-        with running_platform(launcher, environment) as platform, httpx.Client(timeout=120.0) as client:
-            url = f"{platform.api_url}/match"
+    detect_body = {"image": base64.b64encode(photos[0]).decode()}
+    runs = settings.bench_runs
+    with bench_platform(settings, workers=CLIENTS) as platform, httpx.Client(timeout=120.0) as client:
+        url = f"{platform.api_url}/match"
 
-            def through_gateway() -> object:
-                answer = client.post(url, json=body)
-                answer.raise_for_status()
-                return answer
+        def through_gateway() -> object:
+            answer = client.post(url, json=body)
+            answer.raise_for_status()
+            return answer
 
-            gateway_ms, library_ms = _paired_medians(through_gateway, in_process, settings.bench_runs)
-            rounds = [
-                (asyncio.run(_gateway_throughput(url, body)), _library_throughput(in_process))
-                for _ in range(THROUGHPUT_ROUNDS)
-            ]
-        gateway_rps = statistics.median(gateway for gateway, _ in rounds)
-        library_rps = statistics.median(library for _, library in rounds)
+        def detect_through_gateway() -> object:
+            answer = client.post(f"{platform.api_url}/detect", json=detect_body)
+            answer.raise_for_status()
+            assert len(answer.json()["results"]["detections"]) == 1
+            return answer
+
+        gateway_ms, library_ms = paired_medians(through_gateway, in_process, runs)
+        detect_gateway_ms, detect_library_ms = paired_medians(detect_through_gateway, detect_in_process, runs)
+        rounds = [
+            (
+                gateway_rate(url, body, CLIENTS, REQUESTS_PER_CLIENT).requests_per_second,
+                library_rate(in_process, CLIENTS, REQUESTS_PER_CLIENT).requests_per_second,
+            )
+            for _ in range(THROUGHPUT_ROUNDS)
+        ]
+    gateway_rps = statistics.median(gateway for gateway, _ in rounds)
+    library_rps = statistics.median(library for _, library in rounds)
 
     overhead = gateway_ms / library_ms - 1
-    print(
-        f"POST /api/match, two {SIZE[0]}x{SIZE[1]} JPEGs, one face each; {inference.intra_op_threads} threads"
-    )
-    print(f"latency: median of {settings.bench_runs} runs after {WARM_UP} warm-up runs, alternating")
     requests = CLIENTS * REQUESTS_PER_CLIENT
-    print(
-        f"throughput: {CLIENTS} concurrent clients, {requests} requests, median of {THROUGHPUT_ROUNDS} rounds"
+    section = Section(
+        "gateway",
+        "REST latency against the same work in process",
+        f"{method_of(__doc__)} POST /api/detect is timed the same way against "
+        f"`libs.usecases.detect_faces` on the first photo. Latency: median of {runs} runs; throughput: "
+        f"{CLIENTS} concurrent clients, "
+        f"{requests} requests, median of {THROUGHPUT_ROUNDS} rounds; {inference.intra_op_threads} intra-op "
+        "threads per session.",
     )
-    print()
-    header = f"{'measure':<22} {'gateway':>10} {'in-process':>11} {'ratio':>6}"
-    print(header)
-    print("-" * len(header))
-    print(f"{'latency ms (median)':<22} {gateway_ms:10.2f} {library_ms:11.2f} {gateway_ms / library_ms:6.2f}")
-    print(
-        f"{'throughput req/s':<22} {gateway_rps:10.2f} {library_rps:11.2f} {gateway_rps / library_rps:6.2f}"
+    section.table(
+        ["measure", "gateway", "in-process", "ratio"],
+        [
+            [
+                "POST /api/match latency ms",
+                f"{gateway_ms:.2f}",
+                f"{library_ms:.2f}",
+                ratio(gateway_ms, library_ms),
+            ],
+            [
+                "POST /api/detect latency ms",
+                f"{detect_gateway_ms:.2f}",
+                f"{detect_library_ms:.2f}",
+                ratio(detect_gateway_ms, detect_library_ms),
+            ],
+            [
+                f"match throughput req/s ({CLIENTS} clients)",
+                f"{gateway_rps:.2f}",
+                f"{library_rps:.2f}",
+                ratio(gateway_rps, library_rps),
+            ],
+        ],
     )
     verdict = "within" if overhead <= TARGET_OVERHEAD else "OVER"
-    print(f"\nlatency overhead {overhead:+.1%}: {verdict} the target of +{TARGET_OVERHEAD:.0%}")
+    section.note(f"match latency overhead {overhead:+.1%}: {verdict} the target of +{TARGET_OVERHEAD:.0%}.")
+    section.highlight(
+        f"POST /api/match {gateway_ms:.1f} ms ({ratio(gateway_ms, library_ms)}× in-process), "
+        f"POST /api/detect {detect_gateway_ms:.1f} ms ({ratio(detect_gateway_ms, detect_library_ms)}× "
+        "in-process), 640x480 JPEGs"
+    )
+    return section

@@ -26,6 +26,8 @@ def main() -> None:
         log_config=None,  # keep the logging configured above
         timeout_graceful_shutdown=settings.grace_seconds,
         server_header=False,
+        ssl_certfile=settings.https_cert,  # None for both = plain HTTP
+        ssl_keyfile=settings.https_key,
     )
 
 

@@ -25,6 +25,7 @@ from gateway.openapi import openapi_document
 from gateway.render import JSON, Rendered, render_response
 from gateway.routing import RouteTable
 from gateway.settings import GatewaySettings
+from gateway.static_routes import static_routes
 from gateway.transcode import build_request, read_body
 from libs.rpc import error_from_rpc
 
@@ -127,6 +128,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
         Route("/api/openapi.json", gateway.openapi_json, methods=["GET"]),
         Route("/api/docs", gateway.docs, methods=["GET"]),
         Route("/metrics", gateway.metrics_endpoint, methods=["GET"]),
+        *static_routes(),  # /liveness/...: the <visage-liveness> element and its demo page
         Route("/api/{rest:path}", gateway.dispatch, methods=ALL_METHODS),
     ]
     middleware = [Middleware(RequestObserver, metrics=gateway.metrics)]

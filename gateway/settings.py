@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import metadata
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from libs.rpc.tls import TLSFiles
@@ -36,11 +36,20 @@ class GatewaySettings(ProcessSettings):
     port: int = Field(default=41101, ge=0, le=65535)
     # Backend name -> "host:port"; every backend's routes are discovered through gRPC reflection.
     backends: dict[str, str] = Field(
-        default_factory=lambda: {"detection": "127.0.0.1:50051", "matching": "127.0.0.1:50052"}
+        default_factory=lambda: {
+            "detection": "127.0.0.1:50051",
+            "matching": "127.0.0.1:50052",
+            "liveness": "127.0.0.1:50053",
+            "identification": "127.0.0.1:50054",
+        }
     )
     # Checked against the backends' certificates instead of the host part of their address (e.g. when
     # dialling an IP whose certificate only names `detection.visage.svc`); None = the address's host.
     server_name_override: str | None = None
+    # HTTPS for the REST listener (PEM certificate chain and key); both or neither. Browsers give the camera
+    # and Web Crypto only to secure contexts: https, or http on localhost / 127.0.0.1.
+    https_cert: Path | None = None
+    https_key: Path | None = None
     # The gateway's client certificate (`certs.generate` makes `gateway.pem`).
     tls: TLSFiles = TLSFiles.in_directory(Path("certs/out"), "gateway")
     # Backends whose every call is a pure function of its request, so a call that found the backend
@@ -62,3 +71,9 @@ class GatewaySettings(ProcessSettings):
     app_name: str = "Visage Face API"
     version: str = Field(default_factory=_installed_version)
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _https_files_together(self) -> GatewaySettings:
+        if (self.https_cert is None) != (self.https_key is None):
+            raise ValueError("https_cert and https_key must be set together (or neither, for plain HTTP)")
+        return self

@@ -36,6 +36,11 @@ class FaceSDKResultCode(IntEnum):
     FACER_TIMEOUT_LIVENESS_TRANSACTION = 250
     FACER_FAILED_LIVENESS_TRANSACTION = 251
     FACER_GENERAL_ERROR = 253
+    # Liveness decisions (libs/liveness): the first failed check's code.
+    FACER_LOW_QUALITY = 231
+    FACER_FACES_NOT_MATCHED = 237
+    FACER_ABORTED_LIVENESS_TRANSACTION = 252
+    FACER_PASSIVE_LIVENESS_FAIL = 254
 
 
 class VisageError(Exception):
@@ -133,3 +138,55 @@ class ImagesCountLimitError(InvalidRequestError):
     """More images of one `ImageSource` type than the service allows in one request."""
 
     result_code = FaceSDKResultCode.FACER_IMAGES_COUNT_LIMIT_EXCEEDED
+
+
+class FaceNotDetectedError(InvalidRequestError):
+    """The photo must show a face (enrolment, search) and none was found."""
+
+    result_code = FaceSDKResultCode.FR_FACE_NOT_DETECTED
+
+
+class ImageFetchError(InvalidRequestError):
+    """An `imageUrl` could not be downloaded: unreachable, an HTTP error status, a broken answer."""
+
+
+class ImageUrlRefusedError(ImageFetchError):
+    """An `imageUrl` (or a redirect) the fetcher will not contact: scheme, credentials, non-public address."""
+
+
+class ImageDownloadTooLargeError(ImageFetchError):
+    """An `imageUrl` download passed the size limit (declared or while streaming)."""
+
+
+class ImageFetchTimeoutError(ImageFetchError):
+    """An `imageUrl` download did not finish within its total deadline."""
+
+
+class LivenessSignatureError(VisageError):
+    """A liveness submission whose signature does not match: altered, wrong key, or another transaction's."""
+
+    grpc_code = grpc.StatusCode.PERMISSION_DENIED
+    http_status = 403
+    result_code = FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION
+
+
+class LivenessAlreadySubmittedError(VisageError):
+    """A second submission (or a replay) for a liveness transaction that was already submitted."""
+
+    grpc_code = grpc.StatusCode.ALREADY_EXISTS
+    http_status = 409
+    result_code = FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION
+
+
+class LivenessTransactionExpiredError(VisageError):
+    """A submission after the liveness transaction's submission window closed."""
+
+    grpc_code = grpc.StatusCode.FAILED_PRECONDITION
+    http_status = 410
+    result_code = FaceSDKResultCode.FACER_TIMEOUT_LIVENESS_TRANSACTION
+
+
+class LivenessNotConfirmedError(InvalidRequestError):
+    """A liveness transaction used as a match input whose liveness was not (or not yet) confirmed."""
+
+    result_code = FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION

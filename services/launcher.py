@@ -31,7 +31,14 @@ class LauncherSettings(ProcessSettings):
     gateway_host: str = "127.0.0.1"
     gateway_port: int = Field(default=41101, ge=0, le=65535)
     # Backend ports on loopback; the gateway finds them through these addresses.
-    ports: dict[str, int] = Field(default_factory=lambda: {"detection": 50051, "matching": 50052})
+    ports: dict[str, int] = Field(
+        default_factory=lambda: {
+            "detection": 50051,
+            "matching": 50052,
+            "liveness": 50053,
+            "identification": 50054,
+        }
+    )
     startup_timeout_seconds: float = 120.0
 
 
@@ -70,9 +77,16 @@ def _tls_env(prefix: str, certs_dir: Path, name: str) -> dict[str, str]:
 
 def _service_env(settings: LauncherSettings, name: str, port: int) -> dict[str, str]:
     prefix = f"VISAGE_{name.upper()}_"
-    return {f"{prefix}SERVER__HOST": "127.0.0.1", f"{prefix}SERVER__PORT": str(port)} | _tls_env(
+    env = {f"{prefix}SERVER__HOST": "127.0.0.1", f"{prefix}SERVER__PORT": str(port)} | _tls_env(
         prefix, settings.certs_dir.resolve(), name
     )
+    # Services that ask matching for descriptors find it on its launcher port (other services ignore it).
+    if "matching" in settings.ports and name != "matching":
+        env[f"{prefix}MATCHING_TARGET"] = f"127.0.0.1:{settings.ports['matching']}"
+    # Services that resolve `livenessTransactionId` inputs find liveness the same way.
+    if "liveness" in settings.ports and name != "liveness":
+        env[f"{prefix}LIVENESS_TARGET"] = f"127.0.0.1:{settings.ports['liveness']}"
+    return env
 
 
 def _gateway_env(settings: LauncherSettings) -> dict[str, str]:

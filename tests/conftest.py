@@ -20,6 +20,8 @@ from libs.faces.types import Face
 from libs.imaging.decode import decode_image
 from tests.paths import FACES_DIR, MODELS_DIR
 
+pytest_plugins = ["tests.fixtures_stores"]
+
 
 @dataclass(frozen=True)
 class LabelledPhoto:

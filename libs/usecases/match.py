@@ -2,17 +2,30 @@
 
 A refused image fails the whole call, its error naming the image (`images[1]: ...`); an image without a face
 only gets status 2 and takes part in no comparison.
+
+An image may name a liveness transaction (`livenessTransactionId`, Regula 8.3) in place of its data: before
+`match_faces`, `resolve_liveness_images` swaps in that transaction's portrait, fetched through a
+`LivenessPortraitSource` (the liveness service). Only a transaction whose liveness was confirmed gives one.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
+from typing import Protocol
 
 from libs.config import ImageLimits
-from libs.errors import FaceSDKResultCode, ImagesCountLimitError, InvalidRequestError, TooFewImagesError
+from libs.errors import (
+    FaceSDKResultCode,
+    ImagesCountLimitError,
+    InvalidRequestError,
+    LivenessNotConfirmedError,
+    NotFoundError,
+    TooFewImagesError,
+    UnavailableError,
+)
 from libs.faces.compare import cosine_matrix, distance_from_cosine, similarity_from_cosine
 from libs.usecases.faces import AnalyzedImage, CropRequest, FaceFinding, analyze, crop_spec, decode
 from libs.usecases.ports import FaceAnalyzer
@@ -40,7 +53,7 @@ class MatchImage:
     index: int | None = None  # unique, >= 0; None = its position
     type: int | None = None  # ImageSource 1..7; None or 0 = 3 (LIVE)
     detect_all: bool | None = None  # None = False: only the face nearest the centre
-    liveness_transaction_id: str | None = None  # not supported yet
+    liveness_transaction_id: str | None = None  # use this liveness transaction's portrait as `data`
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +130,8 @@ def checked_inputs(images: Sequence[MatchImage], limit_per_image_type: int) -> l
     inputs: list[_Input] = []
     for position, image in enumerate(images):
         where = f"images[{position}]"
-        if image.liveness_transaction_id:
-            raise InvalidRequestError(
-                f"{where}.livenessTransactionId is not supported yet: send the portrait in {where}.data"
-            )
+        if image.liveness_transaction_id:  # `resolve_liveness_images` replaces these before matching
+            raise InvalidRequestError(f"{where}.livenessTransactionId was not resolved to a portrait")
         source = image.type or DEFAULT_IMAGE_SOURCE
         if source not in IMAGE_SOURCES:
             raise InvalidRequestError(f"{where}.type must be an ImageSource 1..7, got {source}")
@@ -162,3 +173,64 @@ def _compare(
         for i, a in enumerate(first_faces.faces)
         for j, b in enumerate(second_faces.faces)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class LivenessPortrait:
+    """What the liveness service says about a transaction used as a match input."""
+
+    status: int | None  # 0 confirmed, 1 not confirmed, None not decided yet
+    code: int  # FaceSDKResultCode of the transaction
+    data: bytes  # the portrait (JPEG); empty unless status is 0
+
+
+class LivenessPortraitSource(Protocol):
+    async def portrait(self, transaction_id: str) -> LivenessPortrait:
+        """The transaction's verdict and portrait; NotFoundError when there is no such transaction."""
+        ...
+
+
+async def liveness_portrait(source: LivenessPortraitSource | None, transaction_id: str, where: str) -> bytes:
+    """The portrait of a confirmed liveness transaction, for the input `where` (e.g. "images[0]").
+
+    404 when the transaction does not exist, 400 when its liveness was not confirmed (or not decided yet),
+    503 when this service has no liveness service to ask."""
+    field = f"{where}.livenessTransactionId"
+    if source is None:
+        raise UnavailableError(
+            f"{field}: this service is not connected to a liveness service (liveness_target)"
+        )
+    try:
+        found = await source.portrait(transaction_id)
+    except NotFoundError:
+        raise NotFoundError(f"{field}: no liveness transaction {transaction_id}") from None
+    if found.status is None:
+        raise LivenessNotConfirmedError(f"{field}: liveness transaction {transaction_id} is not decided yet")
+    if found.status != 0 or not found.data:
+        raise LivenessNotConfirmedError(
+            f"{field}: liveness transaction {transaction_id} did not confirm liveness "
+            f"(status {found.status}, code {found.code})"
+        )
+    return found.data
+
+
+async def resolve_liveness_images(
+    request: MatchRequest, source: LivenessPortraitSource | None
+) -> MatchRequest:
+    """`request` with every image given by `livenessTransactionId` replaced by its transaction's portrait."""
+    if not any(image.liveness_transaction_id for image in request.images):
+        return request
+    images = []
+    for position, image in enumerate(request.images):
+        transaction_id = image.liveness_transaction_id
+        if transaction_id:
+            where = f"images[{position}]"
+            if image.data:
+                raise InvalidRequestError(f"{where}: give data or livenessTransactionId, not both")
+            image = replace(
+                image,
+                data=await liveness_portrait(source, transaction_id, where),
+                liveness_transaction_id=None,
+            )
+        images.append(image)
+    return replace(request, images=tuple(images))

@@ -13,9 +13,16 @@ from libs.errors import VisageError
 from libs.rpc import secure_channel, wait_healthy
 from services.common.settings import ServiceSettings
 from services.detection.settings import DetectionSettings
+from services.identification.settings import IdentificationSettings
+from services.liveness.settings import LivenessSettings
 from services.matching.settings import MatchingSettings
 
-SETTINGS: dict[str, type[ServiceSettings]] = {"detection": DetectionSettings, "matching": MatchingSettings}
+SETTINGS: dict[str, type[ServiceSettings]] = {
+    "detection": DetectionSettings,
+    "matching": MatchingSettings,
+    "liveness": LivenessSettings,
+    "identification": IdentificationSettings,
+}
 
 
 async def _probe(settings: ServiceSettings, timeout: float) -> None:

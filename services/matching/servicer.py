@@ -7,10 +7,12 @@ from functools import partial
 import grpc
 from visage.matching.v1 import descriptors_pb2, matching_pb2, matching_pb2_grpc
 
-from libs.rpc import RpcServer, create_server
+from libs.rpc import RpcServer, create_server, secure_channel
 from libs.usecases import compute_descriptors, match_faces
+from libs.usecases.match import LivenessPortraitSource, resolve_liveness_images
 from services.common.calls import logged_call
 from services.common.inference import InferenceRunner
+from services.matching.liveness_client import LivenessPortraitClient
 from services.matching.mapping import (
     descriptors_request,
     descriptors_response,
@@ -23,8 +25,14 @@ SERVICE_NAME = matching_pb2.DESCRIPTOR.services_by_name["MatchingService"].full_
 
 
 class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
-    def __init__(self, runner: InferenceRunner, settings: MatchingSettings) -> None:
+    def __init__(
+        self,
+        runner: InferenceRunner,
+        settings: MatchingSettings,
+        liveness: LivenessPortraitSource | None = None,
+    ) -> None:
         self._runner = runner
+        self._liveness = liveness
         self._limits = settings.limits
         self._limit_per_image_type = settings.limit_per_image_type
         # Descriptors of another recognizer file live in another space; callers store this id with them.
@@ -34,7 +42,7 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
         self, request: matching_pb2.MatchRequest, context: grpc.aio.ServicerContext
     ) -> matching_pb2.MatchResponse:
         with logged_call(context, "Match", request.tag) as call:
-            command = match_request(request)
+            command = await resolve_liveness_images(match_request(request), self._liveness)
             result = await self._runner.run(
                 lambda engine: match_faces(engine, command, self._limits, self._limit_per_image_type)
             )
@@ -57,7 +65,17 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
 
 async def create_matching_server(settings: MatchingSettings, runner: InferenceRunner) -> RpcServer:
     """The bound, not yet started server (health NOT_SERVING until `mark_serving`)."""
+    liveness = None
+    if settings.liveness_target:
+        # Liveness may start later than matching: the channel connects on first use and reconnects.
+        channel = secure_channel(
+            settings.liveness_target,
+            settings.tls,
+            settings.liveness_server_name,
+            retryable=["visage.liveness.v1.LivenessService/GetTransactionPortrait"],
+        )
+        liveness = LivenessPortraitClient(channel, settings.liveness_timeout_seconds)
     register = partial(
-        matching_pb2_grpc.add_MatchingServiceServicer_to_server, MatchingServicer(runner, settings)
+        matching_pb2_grpc.add_MatchingServiceServicer_to_server, MatchingServicer(runner, settings, liveness)
     )
     return await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])

@@ -20,3 +20,9 @@ class MatchingSettings(ServiceSettings):
     tls: TLSFiles = TLSFiles.in_directory(DEV_CERTS_DIR, "matching")
     # Most images of one ImageSource type in one /api/match (Regula `sdk.compare.limitPerImageTypes`).
     limit_per_image_type: int = Field(default=DEFAULT_LIMIT_PER_IMAGE_TYPE, ge=1, le=64)
+    # The liveness service ("host:port") that resolves `livenessTransactionId` inputs; None = such inputs
+    # are refused (503). Dialled with this service's own certificate (server and client usage).
+    liveness_target: str | None = None
+    # Checked against liveness's certificate instead of the target's host (e.g. "liveness.visage.svc").
+    liveness_server_name: str | None = None
+    liveness_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -18,7 +18,7 @@ import pytest
 from certs.generate import generate
 from services.launcher import LauncherSettings, Platform, running_platform
 
-BACKENDS = ("detection", "matching")
+BACKENDS = ("detection", "matching", "liveness", "identification")
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +35,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def start_platform(e2e_certs: Path, models_dir: Path) -> Callable[[], AbstractContextManager[Platform]]:
+def start_platform(
+    e2e_certs: Path, models_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[], AbstractContextManager[Platform]]:
     """Starts a fresh platform on new free ports each time it is entered."""
     assert models_dir.is_dir(), f"e2e tests need the models in {models_dir} (VISAGE_MODELS_DIR)"
     environment = {"VISAGE_MODELS_DIR": str(models_dir), "VISAGE_MODELS_ALLOW_DOWNLOAD": "false"}
@@ -47,7 +49,11 @@ def start_platform(e2e_certs: Path, models_dir: Path) -> Callable[[], AbstractCo
             ports={name: free_port() for name in BACKENDS},
             startup_timeout_seconds=120,
         )
-        return running_platform(settings, environment)
+        # Each platform keeps its liveness transactions (SQLite, media, secret) in a fresh folder.
+        stores = {"VISAGE_LIVENESS_STORES__DATA_DIR": str(tmp_path_factory.mktemp("liveness-data"))}
+        # ... and its persons, photos and vectors (SQLite, folder, Milvus Lite) in another.
+        stores["VISAGE_IDENTIFICATION_STORES__DATA_DIR"] = str(tmp_path_factory.mktemp("identification-data"))
+        return running_platform(settings, environment | stores)
 
     return start
 

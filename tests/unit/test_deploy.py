@@ -42,7 +42,8 @@ def _container(deployment: dict[str, Any]) -> dict[str, Any]:
 
 
 def _env(container: dict[str, Any]) -> dict[str, str]:
-    return {item["name"]: item["value"] for item in container.get("env", [])}
+    # Variables from a Secret (`valueFrom`) have no literal value to check.
+    return {item["name"]: item["value"] for item in container.get("env", []) if "value" in item}
 
 
 def _module_of(command: list[str]) -> str:
@@ -55,7 +56,7 @@ def test_every_kustomization_resource_exists_and_parses() -> None:
     assert {"Deployment", "Service", "NetworkPolicy", "PersistentVolumeClaim", "Job"} <= kinds
 
 
-@pytest.mark.parametrize("name", ["detection", "matching", "gateway"])
+@pytest.mark.parametrize("name", ["detection", "matching", "liveness", "identification", "gateway"])
 def test_container_command_and_probes_name_modules_that_exist(name: str) -> None:
     container = _container(_by_kind("Deployment")[name])
     assert importlib.util.find_spec(_module_of(container["command"])) is not None
@@ -75,7 +76,8 @@ def test_service_env_builds_its_settings_and_ports_agree(name: str, monkeypatch:
     settings = PROBED_SERVICES[name]()
     assert settings.server.host == "0.0.0.0"  # inside a pod the Service must reach it
     assert str(settings.tls.cert).startswith("/etc/visage/tls/")
-    assert settings.models_dir == Path("/models") and not settings.models_allow_download
+    if any(mount["mountPath"] == "/models" for mount in container.get("volumeMounts", [])):
+        assert settings.models_dir == Path("/models") and not settings.models_allow_download
     (port,) = container["ports"]
     assert port["containerPort"] == settings.server.port
     (service_port,) = _by_kind("Service")[name]["spec"]["ports"]
@@ -94,7 +96,7 @@ def test_gateway_backends_point_at_the_services(monkeypatch: pytest.MonkeyPatch)
         assert int(port) == services[name]["spec"]["ports"][0]["port"]
 
 
-@pytest.mark.parametrize("name", ["detection", "matching", "gateway"])
+@pytest.mark.parametrize("name", ["detection", "matching", "liveness", "identification", "gateway"])
 def test_pods_run_unprivileged(name: str) -> None:
     pod = _by_kind("Deployment")[name]["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True

@@ -26,6 +26,7 @@ EXTRA_FIELDS = {
     ("visage.matching.v1.MatchImage", "livenessTransactionId"),  # 8.3
     ("visage.identification.v1.MatchAndSearchImage", "livenessTransactionId"),  # 8.3
     ("visage.identification.v1.SearchResponse", "createdPerson"),  # quirk 4: the body of the 201 answer
+    ("visage.liveness.v1.TransactionInfo", "failedChecks"),  # Visage: which liveness checks failed
 }
 INT_TYPES = {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_ENUM}
 SCALAR_TYPES = {

@@ -114,7 +114,7 @@ def test_more_images_of_one_type_than_the_limit_is_code_238(
         ([MatchImage(b"x", type=9), MatchImage(b"x")], "ImageSource 1..7"),
         (
             [MatchImage(b"x"), MatchImage(liveness_transaction_id="5f0c")],
-            "livenessTransactionId is not supported",
+            "livenessTransactionId was not resolved to a portrait",
         ),
     ],
 )

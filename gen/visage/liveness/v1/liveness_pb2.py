@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from visage.common.v1 import annotations_pb2 as visage_dot_common_dot_v1_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!visage/liveness/v1/liveness.proto\x12\x12visage.liveness.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\"7\n\x1dGetLivenessTransactionRequest\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\"Z\n\x1eGetLivenessTransactionResponse\x12\x38\n\x0btransaction\x18\x01 \x01(\x0b\x32#.visage.liveness.v1.TransactionInfo\"l\n DeleteLivenessTransactionRequest\x12\x1b\n\x0etransaction_id\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x10\n\x03tag\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x11\n\x0f_transaction_idB\x06\n\x04_tag\"#\n!DeleteLivenessTransactionResponse\"\xa4\x01\n\x14\x43heckLivenessRequest\x12\x10\n\x03tag\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06\x66rames\x18\x02 \x03(\x0c\x12\x11\n\x04type\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06tenant\x18\x05 \x01(\t\x12\x0b\n\x03\x65nv\x18\x06 \x01(\tB\x06\n\x04_tagB\x07\n\x05_type\"`\n\x15\x43heckLivenessResponse\x12\x38\n\x0btransaction\x18\x01 \x01(\x0b\x32#.visage.liveness.v1.TransactionInfo\x12\r\n\x05score\x18\x02 \x01(\x02\"\x85\x02\n\x0fTransactionInfo\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x13\n\x06status\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0b\n\x03tag\x18\x03 \x01(\t\x12\x16\n\x0etransaction_id\x18\x04 \x01(\t\x12\x12\n\x05video\x18\x05 \x01(\tH\x01\x88\x01\x01\x12$\n\x03\x61ge\x18\x06 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\x15\n\x08portrait\x18\x07 \x01(\tH\x02\x88\x01\x01\x12)\n\x08metadata\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04type\x18\t \x01(\x05\x42\t\n\x07_statusB\x08\n\x06_videoB\x0b\n\t_portrait2\xca\x03\n\x0fLivenessService\x12\xa6\x01\n\x16GetLivenessTransaction\x12\x31.visage.liveness.v1.GetLivenessTransactionRequest\x1a\x32.visage.liveness.v1.GetLivenessTransactionResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x10/api/v2/livenessb\x0btransaction\x12\xa7\x01\n\x19\x44\x65leteLivenessTransaction\x12\x34.visage.liveness.v1.DeleteLivenessTransactionRequest\x1a\x35.visage.liveness.v1.DeleteLivenessTransactionResponse\"\x1d\xe8\xf9\x18\xcc\x01\x82\xd3\xe4\x93\x02\x12*\x10/api/v2/liveness\x12\x64\n\rCheckLiveness\x12(.visage.liveness.v1.CheckLivenessRequest\x1a).visage.liveness.v1.CheckLivenessResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!visage/liveness/v1/liveness.proto\x12\x12visage.liveness.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\"7\n\x1dGetLivenessTransactionRequest\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\"Z\n\x1eGetLivenessTransactionResponse\x12\x38\n\x0btransaction\x18\x01 \x01(\x0b\x32#.visage.liveness.v1.TransactionInfo\"l\n DeleteLivenessTransactionRequest\x12\x1b\n\x0etransaction_id\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x10\n\x03tag\x18\x02 \x01(\tH\x01\x88\x01\x01\x42\x11\n\x0f_transaction_idB\x06\n\x04_tag\"#\n!DeleteLivenessTransactionResponse\"\x9f\x01\n\x1fStartLivenessTransactionRequest\x12\x11\n\x04type\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x10\n\x03tag\x18\x02 \x01(\tH\x01\x88\x01\x01\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06tenant\x18\x04 \x01(\t\x12\x0b\n\x03\x65nv\x18\x05 \x01(\tB\x07\n\x05_typeB\x06\n\x04_tag\"\xf8\x01\n StartLivenessTransactionResponse\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\x05\x12\x0b\n\x03key\x18\x04 \x01(\t\x12\x12\n\nexpires_at\x18\x05 \x01(\t\x12\x13\n\x0bttl_seconds\x18\x06 \x01(\x05\x12\x11\n\tchallenge\x18\x07 \x03(\t\x12\x12\n\nmin_frames\x18\x08 \x01(\x05\x12\x12\n\nmax_frames\x18\t \x01(\x05\x12\x17\n\x0fmax_frame_bytes\x18\n \x01(\x05\x12\x17\n\x0fmax_video_bytes\x18\x0b \x01(\x05\"\x8a\x01\n SubmitLivenessTransactionRequest\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\t\x12\x0e\n\x06\x66rames\x18\x03 \x03(\x0c\x12\x12\n\x05video\x18\x04 \x01(\x0cH\x00\x88\x01\x01\x12\x11\n\tsignature\x18\x05 \x01(\tB\x08\n\x06_video\"]\n!SubmitLivenessTransactionResponse\x12\x38\n\x0btransaction\x18\x01 \x01(\x0b\x32#.visage.liveness.v1.TransactionInfo\"?\n\x17GetLivenessMediaRequest\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"?\n\x18GetLivenessMediaResponse\x12#\n\x05media\x18\x01 \x01(\x0b\x32\x14.google.api.HttpBody\"\xa4\x01\n\x14\x43heckLivenessRequest\x12\x10\n\x03tag\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06\x66rames\x18\x02 \x03(\x0c\x12\x11\n\x04type\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06tenant\x18\x05 \x01(\t\x12\x0b\n\x03\x65nv\x18\x06 \x01(\tB\x06\n\x04_tagB\x07\n\x05_type\"`\n\x15\x43heckLivenessResponse\x12\x38\n\x0btransaction\x18\x01 \x01(\x0b\x32#.visage.liveness.v1.TransactionInfo\x12\r\n\x05score\x18\x02 \x01(\x02\"7\n\x1dGetTransactionPortraitRequest\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\"\x82\x01\n\x1eGetTransactionPortraitResponse\x12\x38\n\x0btransaction\x18\x01 \x01(\x0b\x32#.visage.liveness.v1.TransactionInfo\x12\x10\n\x08portrait\x18\x02 \x01(\x0c\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\"\x9c\x02\n\x0fTransactionInfo\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x13\n\x06status\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x0b\n\x03tag\x18\x03 \x01(\t\x12\x16\n\x0etransaction_id\x18\x04 \x01(\t\x12\x12\n\x05video\x18\x05 \x01(\tH\x01\x88\x01\x01\x12$\n\x03\x61ge\x18\x06 \x03(\x0b\x32\x17.google.protobuf.Struct\x12\x15\n\x08portrait\x18\x07 \x01(\tH\x02\x88\x01\x01\x12)\n\x08metadata\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0c\n\x04type\x18\t \x01(\x05\x12\x15\n\rfailed_checks\x18\n \x03(\tB\t\n\x07_statusB\x08\n\x06_videoB\x0b\n\t_portrait2\xc9\x08\n\x0fLivenessService\x12\xa6\x01\n\x16GetLivenessTransaction\x12\x31.visage.liveness.v1.GetLivenessTransactionRequest\x1a\x32.visage.liveness.v1.GetLivenessTransactionResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x10/api/v2/livenessb\x0btransaction\x12\xa7\x01\n\x19\x44\x65leteLivenessTransaction\x12\x34.visage.liveness.v1.DeleteLivenessTransactionRequest\x1a\x35.visage.liveness.v1.DeleteLivenessTransactionResponse\"\x1d\xe8\xf9\x18\xcc\x01\x82\xd3\xe4\x93\x02\x12*\x10/api/v2/liveness\x12\xa8\x01\n\x18StartLivenessTransaction\x12\x33.visage.liveness.v1.StartLivenessTransactionRequest\x1a\x34.visage.liveness.v1.StartLivenessTransactionResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/api/v2/liveness/start:\x01*\x12\xb9\x01\n\x19SubmitLivenessTransaction\x12\x34.visage.liveness.v1.SubmitLivenessTransactionRequest\x1a\x35.visage.liveness.v1.SubmitLivenessTransactionResponse\"/\x82\xd3\xe4\x93\x02)\"\x17/api/v2/liveness/submit:\x01*b\x0btransaction\x12\x94\x01\n\x10GetLivenessMedia\x12+.visage.liveness.v1.GetLivenessMediaRequest\x1a,.visage.liveness.v1.GetLivenessMediaResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x16/api/v2/liveness/mediab\x05media\x12\x64\n\rCheckLiveness\x12(.visage.liveness.v1.CheckLivenessRequest\x1a).visage.liveness.v1.CheckLivenessResponse\x12\x7f\n\x16GetTransactionPortrait\x12\x31.visage.liveness.v1.GetTransactionPortraitRequest\x1a\x32.visage.liveness.v1.GetTransactionPortraitResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,20 +39,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LIVENESSSERVICE'].methods_by_name['GetLivenessTransaction']._serialized_options = b'\202\323\344\223\002\037\022\020/api/v2/livenessb\013transaction'
   _globals['_LIVENESSSERVICE'].methods_by_name['DeleteLivenessTransaction']._loaded_options = None
   _globals['_LIVENESSSERVICE'].methods_by_name['DeleteLivenessTransaction']._serialized_options = b'\350\371\030\314\001\202\323\344\223\002\022*\020/api/v2/liveness'
-  _globals['_GETLIVENESSTRANSACTIONREQUEST']._serialized_start=153
-  _globals['_GETLIVENESSTRANSACTIONREQUEST']._serialized_end=208
-  _globals['_GETLIVENESSTRANSACTIONRESPONSE']._serialized_start=210
-  _globals['_GETLIVENESSTRANSACTIONRESPONSE']._serialized_end=300
-  _globals['_DELETELIVENESSTRANSACTIONREQUEST']._serialized_start=302
-  _globals['_DELETELIVENESSTRANSACTIONREQUEST']._serialized_end=410
-  _globals['_DELETELIVENESSTRANSACTIONRESPONSE']._serialized_start=412
-  _globals['_DELETELIVENESSTRANSACTIONRESPONSE']._serialized_end=447
-  _globals['_CHECKLIVENESSREQUEST']._serialized_start=450
-  _globals['_CHECKLIVENESSREQUEST']._serialized_end=614
-  _globals['_CHECKLIVENESSRESPONSE']._serialized_start=616
-  _globals['_CHECKLIVENESSRESPONSE']._serialized_end=712
-  _globals['_TRANSACTIONINFO']._serialized_start=715
-  _globals['_TRANSACTIONINFO']._serialized_end=976
-  _globals['_LIVENESSSERVICE']._serialized_start=979
-  _globals['_LIVENESSSERVICE']._serialized_end=1437
+  _globals['_LIVENESSSERVICE'].methods_by_name['StartLivenessTransaction']._loaded_options = None
+  _globals['_LIVENESSSERVICE'].methods_by_name['StartLivenessTransaction']._serialized_options = b'\202\323\344\223\002\033\"\026/api/v2/liveness/start:\001*'
+  _globals['_LIVENESSSERVICE'].methods_by_name['SubmitLivenessTransaction']._loaded_options = None
+  _globals['_LIVENESSSERVICE'].methods_by_name['SubmitLivenessTransaction']._serialized_options = b'\202\323\344\223\002)\"\027/api/v2/liveness/submit:\001*b\013transaction'
+  _globals['_LIVENESSSERVICE'].methods_by_name['GetLivenessMedia']._loaded_options = None
+  _globals['_LIVENESSSERVICE'].methods_by_name['GetLivenessMedia']._serialized_options = b'\202\323\344\223\002\037\022\026/api/v2/liveness/mediab\005media'
+  _globals['_GETLIVENESSTRANSACTIONREQUEST']._serialized_start=180
+  _globals['_GETLIVENESSTRANSACTIONREQUEST']._serialized_end=235
+  _globals['_GETLIVENESSTRANSACTIONRESPONSE']._serialized_start=237
+  _globals['_GETLIVENESSTRANSACTIONRESPONSE']._serialized_end=327
+  _globals['_DELETELIVENESSTRANSACTIONREQUEST']._serialized_start=329
+  _globals['_DELETELIVENESSTRANSACTIONREQUEST']._serialized_end=437
+  _globals['_DELETELIVENESSTRANSACTIONRESPONSE']._serialized_start=439
+  _globals['_DELETELIVENESSTRANSACTIONRESPONSE']._serialized_end=474
+  _globals['_STARTLIVENESSTRANSACTIONREQUEST']._serialized_start=477
+  _globals['_STARTLIVENESSTRANSACTIONREQUEST']._serialized_end=636
+  _globals['_STARTLIVENESSTRANSACTIONRESPONSE']._serialized_start=639
+  _globals['_STARTLIVENESSTRANSACTIONRESPONSE']._serialized_end=887
+  _globals['_SUBMITLIVENESSTRANSACTIONREQUEST']._serialized_start=890
+  _globals['_SUBMITLIVENESSTRANSACTIONREQUEST']._serialized_end=1028
+  _globals['_SUBMITLIVENESSTRANSACTIONRESPONSE']._serialized_start=1030
+  _globals['_SUBMITLIVENESSTRANSACTIONRESPONSE']._serialized_end=1123
+  _globals['_GETLIVENESSMEDIAREQUEST']._serialized_start=1125
+  _globals['_GETLIVENESSMEDIAREQUEST']._serialized_end=1188
+  _globals['_GETLIVENESSMEDIARESPONSE']._serialized_start=1190
+  _globals['_GETLIVENESSMEDIARESPONSE']._serialized_end=1253
+  _globals['_CHECKLIVENESSREQUEST']._serialized_start=1256
+  _globals['_CHECKLIVENESSREQUEST']._serialized_end=1420
+  _globals['_CHECKLIVENESSRESPONSE']._serialized_start=1422
+  _globals['_CHECKLIVENESSRESPONSE']._serialized_end=1518
+  _globals['_GETTRANSACTIONPORTRAITREQUEST']._serialized_start=1520
+  _globals['_GETTRANSACTIONPORTRAITREQUEST']._serialized_end=1575
+  _globals['_GETTRANSACTIONPORTRAITRESPONSE']._serialized_start=1578
+  _globals['_GETTRANSACTIONPORTRAITRESPONSE']._serialized_end=1708
+  _globals['_TRANSACTIONINFO']._serialized_start=1711
+  _globals['_TRANSACTIONINFO']._serialized_end=1995
+  _globals['_LIVENESSSERVICE']._serialized_start=1998
+  _globals['_LIVENESSSERVICE']._serialized_end=3095
 # @@protoc_insertion_point(module_scope)

@@ -27,6 +27,7 @@ if _version_not_supported:
 
 class LivenessServiceStub:
     """Liveness 2.0 transactions: results of presentation-attack checks, kept per session (`tag`).
+    The capture protocol (start, signed submit) is described in libs/liveness/PROTOCOL.md.
     """
 
     def __init__(self, channel):
@@ -45,15 +46,36 @@ class LivenessServiceStub:
                 request_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteLivenessTransactionRequest.SerializeToString,
                 response_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteLivenessTransactionResponse.FromString,
                 _registered_method=True)
+        self.StartLivenessTransaction = channel.unary_unary(
+                '/visage.liveness.v1.LivenessService/StartLivenessTransaction',
+                request_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.StartLivenessTransactionRequest.SerializeToString,
+                response_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.StartLivenessTransactionResponse.FromString,
+                _registered_method=True)
+        self.SubmitLivenessTransaction = channel.unary_unary(
+                '/visage.liveness.v1.LivenessService/SubmitLivenessTransaction',
+                request_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.SubmitLivenessTransactionRequest.SerializeToString,
+                response_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.SubmitLivenessTransactionResponse.FromString,
+                _registered_method=True)
+        self.GetLivenessMedia = channel.unary_unary(
+                '/visage.liveness.v1.LivenessService/GetLivenessMedia',
+                request_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetLivenessMediaRequest.SerializeToString,
+                response_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetLivenessMediaResponse.FromString,
+                _registered_method=True)
         self.CheckLiveness = channel.unary_unary(
                 '/visage.liveness.v1.LivenessService/CheckLiveness',
                 request_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.CheckLivenessRequest.SerializeToString,
                 response_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.CheckLivenessResponse.FromString,
                 _registered_method=True)
+        self.GetTransactionPortrait = channel.unary_unary(
+                '/visage.liveness.v1.LivenessService/GetTransactionPortrait',
+                request_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitRequest.SerializeToString,
+                response_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitResponse.FromString,
+                _registered_method=True)
 
 
 class LivenessServiceServicer:
     """Liveness 2.0 transactions: results of presentation-attack checks, kept per session (`tag`).
+    The capture protocol (start, signed submit) is described in libs/liveness/PROTOCOL.md.
     """
 
     def GetLivenessTransaction(self, request, context):
@@ -70,8 +92,36 @@ class LivenessServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartLivenessTransaction(self, request, context):
+        """POST /api/v2/liveness/start (Visage protocol): open a transaction; answers its id, signing key and challenge.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitLivenessTransaction(self, request, context):
+        """POST /api/v2/liveness/submit (Visage protocol): the signed frames of a transaction, once; answers the decision.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLivenessMedia(self, request, context):
+        """GET /api/v2/liveness/media?transactionId=&name=: one stored object of a transaction, raw (portrait, video, frame-N).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CheckLiveness(self, request, context):
-        """Internal (no REST route): run a passive liveness check on selfie frames and store it as a new transaction.
+        """Internal (no REST route; mTLS clients only): a passive check of selfie frames, stored as a new transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTransactionPortrait(self, request, context):
+        """Internal (no REST route): the portrait of a transaction, for match and match_and_search.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -90,10 +140,30 @@ def add_LivenessServiceServicer_to_server(servicer, server):
                     request_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteLivenessTransactionRequest.FromString,
                     response_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteLivenessTransactionResponse.SerializeToString,
             ),
+            'StartLivenessTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartLivenessTransaction,
+                    request_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.StartLivenessTransactionRequest.FromString,
+                    response_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.StartLivenessTransactionResponse.SerializeToString,
+            ),
+            'SubmitLivenessTransaction': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitLivenessTransaction,
+                    request_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.SubmitLivenessTransactionRequest.FromString,
+                    response_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.SubmitLivenessTransactionResponse.SerializeToString,
+            ),
+            'GetLivenessMedia': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLivenessMedia,
+                    request_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetLivenessMediaRequest.FromString,
+                    response_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetLivenessMediaResponse.SerializeToString,
+            ),
             'CheckLiveness': grpc.unary_unary_rpc_method_handler(
                     servicer.CheckLiveness,
                     request_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.CheckLivenessRequest.FromString,
                     response_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.CheckLivenessResponse.SerializeToString,
+            ),
+            'GetTransactionPortrait': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTransactionPortrait,
+                    request_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitRequest.FromString,
+                    response_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -105,6 +175,7 @@ def add_LivenessServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class LivenessService:
     """Liveness 2.0 transactions: results of presentation-attack checks, kept per session (`tag`).
+    The capture protocol (start, signed submit) is described in libs/liveness/PROTOCOL.md.
     """
 
     @staticmethod
@@ -162,6 +233,87 @@ class LivenessService:
             _registered_method=True)
 
     @staticmethod
+    def StartLivenessTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visage.liveness.v1.LivenessService/StartLivenessTransaction',
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.StartLivenessTransactionRequest.SerializeToString,
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.StartLivenessTransactionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitLivenessTransaction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visage.liveness.v1.LivenessService/SubmitLivenessTransaction',
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.SubmitLivenessTransactionRequest.SerializeToString,
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.SubmitLivenessTransactionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLivenessMedia(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visage.liveness.v1.LivenessService/GetLivenessMedia',
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.GetLivenessMediaRequest.SerializeToString,
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.GetLivenessMediaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CheckLiveness(request,
             target,
             options=(),
@@ -178,6 +330,33 @@ class LivenessService:
             '/visage.liveness.v1.LivenessService/CheckLiveness',
             visage_dot_liveness_dot_v1_dot_liveness__pb2.CheckLivenessRequest.SerializeToString,
             visage_dot_liveness_dot_v1_dot_liveness__pb2.CheckLivenessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTransactionPortrait(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visage.liveness.v1.LivenessService/GetTransactionPortrait',
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitRequest.SerializeToString,
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,102 @@
+"""A Milvus standalone server for a benchmark: the binary of the PyPI package `milvus`, its data in a folder
+the caller owns, every listener on a free loopback port, stopped on exit.
+
+The package's own `MilvusServer` leaves the embedded etcd on its default ports (2379/2380), so a second server
+on the machine (a test run, say) fails to start; we write the config, point etcd at an embed config with free
+ports, and run the binary ourselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.common import free_port
+
+_PORT_KEYS = (
+    "etcd_port",
+    "root_coord_port",
+    "proxy_port",
+    "proxy_internal_port",
+    "query_coord_port",
+    "query_node_port",
+    "index_coord_port",
+    "index_node_port",
+    "data_coord_port",
+    "data_node_port",
+)
+START_TIMEOUT = 180.0
+
+
+def _etcd_config(data_dir: Path, client_port: int) -> Path:
+    peer = free_port()
+    path = data_dir / "configs" / "etcd-embed.yaml"
+    path.write_text(
+        "name: default\n"
+        f"data-dir: {data_dir / 'data' / 'etcd.data'}\n"
+        f"listen-client-urls: http://127.0.0.1:{client_port}\n"
+        f"advertise-client-urls: http://127.0.0.1:{client_port}\n"
+        f"listen-peer-urls: http://127.0.0.1:{peer}\n"
+        f"initial-advertise-peer-urls: http://127.0.0.1:{peer}\n"
+        f"initial-cluster: default=http://127.0.0.1:{peer}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:
+            return b"OK" in answer.read()
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+@contextlib.contextmanager
+def milvus_server(data_dir: Path) -> Iterator[str]:
+    """Start the server (up to 3 minutes) and yield its URI, `http://127.0.0.1:<port>`."""
+    from milvus import MilvusServerConfig, _initialize_data_files
+
+    ports = {key: free_port() for key in _PORT_KEYS}
+    config = MilvusServerConfig(data_dir=str(data_dir), **ports)
+    config.resolve()  # writes configs/milvus.yaml
+    _initialize_data_files(str(data_dir))  # unpacks bin/milvus and its libraries
+    milvus_yaml = data_dir / "configs" / "milvus.yaml"
+    etcd = _etcd_config(data_dir, ports["etcd_port"])
+    text = milvus_yaml.read_text(encoding="utf-8")
+    milvus_yaml.write_text(
+        text.replace("\netcd:\n", f"\netcd:\n  config:\n    path: {etcd}\n", 1), encoding="utf-8"
+    )
+    health_port = free_port()
+    bin_dir = data_dir / "bin"
+    environment = os.environ | {
+        "DEPLOY_MODE": "STANDALONE",
+        "METRICS_PORT": str(health_port),
+        "MILVUS_RUN_DIR": str(data_dir / "run"),
+        "LD_LIBRARY_PATH": f"{bin_dir}:{os.environ.get('LD_LIBRARY_PATH', '')}",
+    }
+    log = (data_dir / "logs" / "bench-server.log").open("ab")
+    process = subprocess.Popen(
+        [str(bin_dir / "milvus"), "run", "standalone"], cwd=data_dir, env=environment, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _healthy(health_port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Milvus server did not start; see {log.name}")
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{ports['proxy_port']}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

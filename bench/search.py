@@ -1,0 +1,370 @@
+"""1:N search at scale: the vector index in process, and enrolment and POST /api/search end to end.
+
+The index holds synthetic descriptors (`bench/synthetic.py`: a Gaussian fitted to the real descriptors, each
+vector its own person in one of 100 groups) plus the real gallery: the first photo of each identity of
+`shared/faces` with two or more photos. Probes are the real other photos of those identities. For each
+backend and size: bulk-load rate, search latency p50/p99 without and with a group filter (the probe's group,
+about 1 % of the vectors) through `libs.stores` `MilvusVectorIndex` as the service uses it (64 candidates,
+what a search with `limit` ≤ 16 asks for), next to exact brute-force search in numpy over the same vectors;
+and recall@1: the share of probes whose top hit is the exact search's top hit. "Hard" queries are fresh
+synthetic descriptors with no true match, where the nearest neighbour is only slightly nearer than the next.
+End to end (`bench/search_api.py`): enrolment rate (create a person, add a photo; 4 clients) next to the
+descriptor computation alone in process at the same concurrency, and POST /api/search with the probe
+photos (`limit` 10) next to its limit, the probe's descriptor computed in process plus the index search.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench import BenchSettings
+from bench.accuracy import analyse
+from bench.common import method_of, ratio
+from bench.faceset import LabelledPhoto, identification_protocol, load_labels
+from bench.search_api import (
+    ENROL_CLIENTS,
+    ApiSearchFigures,
+    create_groups,
+    delete_persons,
+    enrol,
+    identification_api,
+    measure_api_search,
+)
+from bench.search_index import Corpus, Probe, SearchFigures, load_synthetic, measure_search, wait_indexed
+from bench.section import Section
+from bench.synthetic import DescriptorModel, ExactIndex
+from libs.faces import FaceEngine
+from libs.stores.factory import StoreSettings, open_vectors
+from libs.stores.milvus_location import MilvusLocation
+from libs.stores.ports import VectorIndex, VectorRecord
+
+COLLECTION = "visage_bench"
+TARGET_P50_MS = 30.0  # issue 4: end to end at 10^6 vectors
+TARGET_RECALL = 0.99
+GROUPS = 100
+CANDIDATES = 64
+HARD_QUERIES = 200
+BUDGET_SECONDS = 30.0  # per latency figure
+
+
+@dataclass(frozen=True)
+class RealData:
+    """The real photos and descriptors; gallery item i is identity `gallery_photos[i]`."""
+
+    gallery_photos: list[LabelledPhoto]
+    gallery_vectors: list[np.ndarray]
+    probe_photos: list[LabelledPhoto]  # photos of gallery identities, not in the gallery
+    probe_vectors: list[np.ndarray]
+    enrolment_photos: list[LabelledPhoto]  # every photo of a labelled identity, for the enrolment rate
+    model: DescriptorModel
+    describe_ms: float  # median in-process decode + detect + describe of a probe photo
+
+    def gallery_slot(self) -> dict[str, int]:
+        """Identity → its position in the gallery."""
+        return {photo.identity: i for i, photo in enumerate(self.gallery_photos)}
+
+
+def real_data(settings: BenchSettings, engine: FaceEngine) -> RealData:
+    labels = load_labels(settings.faces_dir)
+    protocol = identification_protocol(labels)
+    timed: dict[str, float] = {}
+    vectors: dict[str, np.ndarray | None] = {}
+    for photo in protocol.gallery + protocol.mated:
+        start = time.perf_counter()
+        vectors[photo.path] = analyse(engine, photo)[1]
+        timed[photo.path] = (time.perf_counter() - start) * 1000
+    gallery = [p for p in protocol.gallery if vectors[p.path] is not None]
+    enrolled = {p.identity for p in gallery}
+    probes = [p for p in protocol.mated if vectors[p.path] is not None and p.identity in enrolled]
+    real = np.stack([v for v in vectors.values() if v is not None])
+    identity = np.array(
+        [p.identity for p in protocol.gallery + protocol.mated if vectors[p.path] is not None]
+    )
+    different = identity[:, None] != identity[None, :]
+    model = DescriptorModel.fit(real, float((real @ real.T)[different].mean()))
+    return RealData(
+        gallery,
+        [vectors[p.path] for p in gallery],  # type: ignore[misc]
+        probes,
+        [vectors[p.path] for p in probes],  # type: ignore[misc]
+        [p for p in labels if p.identity and p.kind == "single"],
+        model,
+        statistics.median(timed[p.path] for p in probes),
+    )
+
+
+def describe_rate(engine: FaceEngine, photos: Sequence[LabelledPhoto], clients: int) -> float:
+    """Photos per second through decode + detect + describe, `clients` threads: enrolment's model bound."""
+    with ThreadPoolExecutor(clients) as pool:
+        start = time.perf_counter()
+        list(pool.map(lambda photo: analyse(engine, photo), photos))
+        return len(photos) / (time.perf_counter() - start)
+
+
+@contextmanager
+def vectors_url(backend: str, workdir: Path, settings: BenchSettings) -> Iterator[str]:
+    if backend == "lite":
+        yield f"milvus-lite:///{workdir / 'milvus.db'}"
+    elif settings.bench_milvus_uri:
+        yield settings.bench_milvus_uri
+    else:
+        from bench.milvus_server import milvus_server
+
+        with milvus_server(workdir / "milvus") as uri:
+            yield uri
+
+
+@dataclass
+class BackendRun:
+    """What one backend produced."""
+
+    label: str
+    index_rows: list[list[str]]
+    api_rows: list[list[str]]
+    notes: list[str]
+    enrolment: tuple[float, float] | None = None  # (images/s through the API, in-process model bound)
+
+
+def _index_rows(label: str, size: int, figures: dict[str, SearchFigures]) -> list[list[str]]:
+    return [
+        [
+            label,
+            f"{size:,}",
+            kind,
+            f"{found.p50_ms:.1f}",
+            f"{found.p99_ms:.1f}",
+            f"{found.exact_p50_ms:.1f}",
+            ratio(found.p50_ms, found.exact_p50_ms),
+            f"{found.recall_at_1:.3f} ({found.recall_queries})",
+        ]
+        for kind, found in figures.items()
+    ]
+
+
+def _api_rows(
+    label: str, size: int, figures: dict[str, ApiSearchFigures], limits: dict[str, float]
+) -> list[list[str]]:
+    return [
+        [
+            label,
+            f"{size:,}",
+            kind,
+            f"{found.p50_ms:.1f}",
+            f"{found.p99_ms:.1f}",
+            f"{limits[kind]:.1f}",
+            ratio(found.p50_ms, limits[kind]),
+            f"{found.rank1:.3f}",
+            str(found.queries),
+        ]
+        for kind, found in figures.items()
+    ]
+
+
+async def _open_index(url: str) -> VectorIndex:
+    return await open_vectors(StoreSettings(vectors_url=url, collection=COLLECTION))
+
+
+async def _measure_index(
+    url: str,
+    corpus: Corpus,
+    data: RealData,
+    person_ids: list[str],
+    group_of: list[int],
+    size: int,
+    rng: np.random.Generator,
+) -> tuple[dict[str, SearchFigures], float, float]:
+    """Grow the index to `size` vectors and wait for the index build, then measure on a freshly opened index,
+    as a service started on this collection would see it; (figures, load rate, wait s)."""
+    index = await _open_index(url)
+    try:
+        rate = await load_synthetic(index, corpus, data.model, size - len(corpus.exact), rng)
+        waited = await asyncio.to_thread(wait_indexed, MilvusLocation.parse(url).uri, COLLECTION)
+    finally:
+        await index.close()
+    index = await _open_index(url)
+    try:
+        slot = data.gallery_slot()
+        probes = [
+            Probe(vector, person_ids[slot[photo.identity]], group_of[slot[photo.identity]])
+            for vector, photo in zip(data.probe_vectors, data.probe_photos, strict=True)
+        ]
+        hard = [
+            Probe(vector, "", int(group))
+            for vector, group in zip(
+                data.model.sample(HARD_QUERIES, rng), rng.integers(0, GROUPS, HARD_QUERIES), strict=True
+            )
+        ]
+        figures = {
+            "real probes": await measure_search(index, corpus, probes, CANDIDATES, False, BUDGET_SECONDS),
+            "real probes, group filter": await measure_search(
+                index, corpus, probes, CANDIDATES, True, BUDGET_SECONDS
+            ),
+            "hard queries": await measure_search(index, corpus, hard, CANDIDATES, False, BUDGET_SECONDS),
+            "hard queries, group filter": await measure_search(
+                index, corpus, hard, CANDIDATES, True, BUDGET_SECONDS
+            ),
+        }
+    finally:
+        await index.close()
+    return figures, rate, waited
+
+
+def _enrol_through_api(
+    settings: BenchSettings, workdir: Path, url: str, data: RealData, run: BackendRun, engine: FaceEngine
+) -> tuple[list[str], list[str]]:
+    """Groups, the enrolment rate (throwaway persons, deleted after), then the gallery.
+
+    Returns (group ids, gallery person ids)."""
+    with identification_api(settings, workdir, url, COLLECTION) as api:
+        group_ids = create_groups(api, GROUPS)
+        photos = data.enrolment_photos
+        throwaway, seconds = enrol(api, [(f"enrolment {i}", p.file, ()) for i, p in enumerate(photos)])
+        delete_persons(api, throwaway)
+        bound = describe_rate(engine, photos, ENROL_CLIENTS)
+        run.enrolment = (len(photos) / seconds, bound)
+        people = [(p.identity, p.file, (group_ids[i % GROUPS],)) for i, p in enumerate(data.gallery_photos)]
+        person_ids, _ = enrol(api, people)
+    return group_ids, person_ids
+
+
+async def _upsert_gallery(url: str, data: RealData, group_ids: list[str]) -> list[str]:
+    person_ids = [f"person-{p.identity}" for p in data.gallery_photos]
+    index = await _open_index(url)
+    try:
+        await index.upsert(
+            [
+                VectorRecord(person, person, vector, (group_ids[i % GROUPS],))
+                for i, (person, vector) in enumerate(zip(person_ids, data.gallery_vectors, strict=True))
+            ]
+        )
+    finally:
+        await index.close()
+    return person_ids
+
+
+def measure_backend(
+    settings: BenchSettings, engine: FaceEngine, data: RealData, label: str, backend: str, sizes: list[int]
+) -> BackendRun:
+    run = BackendRun(label, [], [], [])
+    rng = np.random.default_rng(7)
+    with (
+        tempfile.TemporaryDirectory(prefix="visage-bench-") as tmp,
+        vectors_url(backend, Path(tmp), settings) as url,
+    ):
+        workdir = Path(tmp)
+        api_error = None
+        try:
+            group_ids, person_ids = _enrol_through_api(settings, workdir, url, data, run, engine)
+        except Exception as error:  # the service is not usable: measure the index alone
+            api_error = f"{type(error).__name__}: {error}"
+            group_ids = [f"bench-group-{g:03d}" for g in range(GROUPS)]
+            person_ids = asyncio.run(_upsert_gallery(url, data, group_ids))
+        group_of = [i % GROUPS for i in range(len(person_ids))]
+        corpus = Corpus(group_ids, ExactIndex(capacity=max(sizes)))
+        corpus.exact.add(person_ids, np.stack(data.gallery_vectors), np.array(group_of))
+        for size in sizes:
+            figures, rate, waited = asyncio.run(
+                _measure_index(url, corpus, data, person_ids, group_of, size, rng)
+            )
+            run.index_rows += _index_rows(label, size, figures)
+            run.notes.append(
+                f"{label}, {size:,} vectors: loaded at {rate:,.0f} vectors/s through `VectorIndex.upsert`, "
+                f"index built {waited:.0f} s after the last write"
+            )
+            if api_error is None:
+                slot = data.gallery_slot()
+                probes = [
+                    (p.file, person_ids[slot[p.identity]], group_ids[group_of[slot[p.identity]]])
+                    for p in data.probe_photos
+                ]
+                with identification_api(settings, workdir, url, COLLECTION) as api:
+                    api_figures = {
+                        "real probes": measure_api_search(api, probes, False, BUDGET_SECONDS),
+                        "real probes, group filter": measure_api_search(api, probes, True, BUDGET_SECONDS),
+                    }
+                limits = {
+                    "real probes": data.describe_ms + figures["real probes"].p50_ms,
+                    "real probes, group filter": data.describe_ms
+                    + figures["real probes, group filter"].p50_ms,
+                }
+                run.api_rows += _api_rows(label, size, api_figures, limits)
+        if api_error is not None:
+            run.notes.append(
+                f"{label}: no end-to-end figures, the identification service could not run ({api_error})"
+            )
+    return run
+
+
+def run(settings: BenchSettings) -> Section:
+    engine = FaceEngine.create(settings.model_settings(), settings.inference_settings())
+    data = real_data(settings, engine)
+    backends = [("Milvus Lite", "lite", [100_000])]
+    if settings.bench_full:
+        backends.append(("Milvus server", "server", [100_000, 1_000_000]))
+    runs = [measure_backend(settings, engine, data, label, kind, sizes) for label, kind, sizes in backends]
+
+    section = Section("search", "Search at scale (issue 4)", method_of(__doc__))
+    enrolment = [r for r in runs if r.enrolment]
+    if enrolment:
+        section.table(
+            ["backend", "enrolment images/s (REST)", "descriptors/s in process", "ratio"],
+            [
+                [r.label, f"{rest:.1f}", f"{bound:.1f}", ratio(rest, bound)]
+                for r in enrolment
+                for rest, bound in [r.enrolment or (0.0, 0.0)]
+            ],  # type: ignore[misc]
+            title=f"Enrolment ({len(data.enrolment_photos)} photos, {ENROL_CLIENTS} clients)",
+        )
+    api_rows = [row for r in runs for row in r.api_rows]
+    if api_rows:
+        section.table(
+            ["backend", "vectors", "queries", "p50 ms", "p99 ms", "limit ms", "p50 / limit", "rank-1", "n"],
+            api_rows,
+            title="POST /api/search end to end",
+        )
+        section.note(
+            f"limit = the probe's descriptor computed in process (median {data.describe_ms:.1f} ms: decode, "
+            "detect, describe) plus the index search in process (p50 of the table below). rank-1: the "
+            "probe's person came first."
+        )
+    section.table(
+        ["backend", "vectors", "queries", "p50 ms", "p99 ms", "exact p50 ms", "p50 / exact", "recall@1 (n)"],
+        [row for r in runs for row in r.index_rows],
+        title=f"Vector index in process ({CANDIDATES} candidates)",
+    )
+    section.note("; ".join(note for r in runs for note in r.notes) + ".")
+    for line in _verdicts(runs):
+        section.highlight(line)
+    return section
+
+
+def _verdicts(runs: list[BackendRun]) -> list[str]:
+    """Issue 4's targets: search p50 < 30 ms end to end at 10^6 vectors, recall@1 ≥ 0.99."""
+    lines = []
+    for r in runs:
+        for row in r.api_rows:
+            label, size, kind, p50 = row[0], row[1], row[2], float(row[3])
+            verdict = "meets" if p50 < TARGET_P50_MS else "misses"
+            lines.append(
+                f"POST /api/search, {label} with {size} vectors, {kind}: p50 {p50:.1f} ms "
+                f"({row[6]}× its in-process limit); {verdict} the {TARGET_P50_MS:.0f} ms target"
+            )
+        for row in r.index_rows:
+            if row[2].startswith("real probes"):
+                recall = float(row[7].split()[0])
+                verdict = "meets" if recall >= TARGET_RECALL else "misses"
+                lines.append(
+                    f"index recall@1 {recall:.3f} ({row[0]}, {row[1]} vectors, {row[2]}): {verdict} the "
+                    f"{TARGET_RECALL} target; index p50 {row[3]} ms ({row[6]}× exact search)"
+                )
+    return lines

@@ -1,0 +1,142 @@
+"""The vector index on its own, in this process: bulk loading, search latency and recall against exact search.
+
+Works on any `libs.stores.ports.VectorIndex`; the Milvus specifics (flush, waiting for the index build) go
+through a plain pymilvus client on the same URI.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.common import percentile
+from bench.synthetic import DescriptorModel, ExactIndex, batches
+from libs.stores.ports import VectorIndex, VectorRecord
+
+LOAD_BATCH = 5000
+INDEX_WAIT_SECONDS = 1800.0
+
+
+@dataclass(frozen=True)
+class Probe:
+    vector: np.ndarray
+    person_id: str  # the enrolled person it should find (or "" for a query with no true match)
+    group: int  # the group of that person
+
+
+@dataclass
+class Corpus:
+    """Everything stored in the index, mirrored in an exact index for the ground truth."""
+
+    group_ids: list[str]
+    exact: ExactIndex
+    synthetic: int = 0
+
+
+def synthetic_id(i: int) -> str:
+    return f"synthetic-{i:08d}"
+
+
+async def load_synthetic(
+    index: VectorIndex,
+    corpus: Corpus,
+    model: DescriptorModel,
+    count: int,
+    rng: np.random.Generator,
+    mirror: bool = True,
+) -> float:
+    """Add `count` synthetic descriptors, each its own person in one random group; returns vectors/s."""
+    start = time.perf_counter()
+    for low, high in batches(count, LOAD_BATCH):
+        vectors = model.sample(high - low, rng)
+        groups = rng.integers(0, len(corpus.group_ids), high - low)
+        ids = [synthetic_id(corpus.synthetic + i) for i in range(low, high)]
+        await index.upsert(
+            [
+                VectorRecord(image_id=i, person_id=i, vector=v, groups=(corpus.group_ids[g],))
+                for i, v, g in zip(ids, vectors, groups, strict=True)
+            ]
+        )
+        if mirror:
+            corpus.exact.add(ids, vectors, groups)
+    corpus.synthetic += count
+    return count / (time.perf_counter() - start)
+
+
+def wait_indexed(uri: str, collection: str) -> float:
+    """Flush the collection and wait until its vector index covers every row; returns the seconds waited."""
+    from pymilvus import MilvusClient
+
+    start = time.perf_counter()
+    client = MilvusClient(uri=uri)
+    try:
+        client.flush(collection)
+        deadline = time.monotonic() + INDEX_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            state = client.describe_index(collection, "vector")
+            if int(state.get("pending_index_rows", 0)) == 0 and (
+                int(state.get("indexed_rows", 0)) >= int(state.get("total_rows", 0))
+            ):
+                break
+            time.sleep(2.0)
+    finally:
+        client.close()
+    return time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class SearchFigures:
+    p50_ms: float
+    p99_ms: float
+    exact_p50_ms: float  # brute force in numpy over the same vectors, the ground truth's cost
+    recall_at_1: float  # top-1 person equals the exact top-1 person
+    recall_queries: int
+    timed_queries: int
+
+
+async def measure_search(
+    index: VectorIndex,
+    corpus: Corpus,
+    probes: Sequence[Probe],
+    candidates: int,
+    filtered: bool,
+    budget_seconds: float,
+    min_queries: int = 30,
+) -> SearchFigures:
+    """Recall@1 against exact search on a first pass through the probes (which also warms up), then latency
+    over further passes. Each part stops when it has used half the time budget and seen `min_queries`
+    queries, so a slow configuration stays bounded. The exact index holds person ids."""
+    exact_times: list[float] = []
+    hits = checked = 0
+    deadline = time.monotonic() + budget_seconds / 2
+    for probe in probes:
+        if checked >= min_queries and time.monotonic() > deadline:
+            break
+        groups = [corpus.group_ids[probe.group]] if filtered else None
+        found = await index.search(probe.vector, candidates, groups)
+        start = time.perf_counter()
+        truth = corpus.exact.search(probe.vector, 1, probe.group if filtered else None)
+        exact_times.append((time.perf_counter() - start) * 1000)
+        hits += bool(found and truth and found[0].person_id == truth[0][0])
+        checked += 1
+    times: list[float] = []
+    deadline = time.monotonic() + budget_seconds / 2
+    while len(times) < min_queries or time.monotonic() < deadline:
+        for probe in probes:
+            groups = [corpus.group_ids[probe.group]] if filtered else None
+            start = time.perf_counter()
+            await index.search(probe.vector, candidates, groups)
+            times.append((time.perf_counter() - start) * 1000)
+            if len(times) >= min_queries and time.monotonic() > deadline:
+                break
+    return SearchFigures(
+        percentile(times, 50),
+        percentile(times, 99),
+        percentile(exact_times, 50),
+        hits / checked,
+        checked,
+        len(times),
+    )

@@ -1,0 +1,56 @@
+// The demo page's script (a file, not inline, so the page's CSP can forbid inline scripts).
+import "./visage-liveness.js";
+
+const element = document.getElementById("liveness");
+const events = document.getElementById("events");
+const transaction = document.getElementById("transaction");
+const portrait = document.getElementById("portrait");
+
+// ?type=active|passive and ?tag=... override the element's attributes.
+const params = new URLSearchParams(location.search);
+for (const name of ["type", "tag"]) {
+  if (params.get(name)) element.setAttribute(name, params.get(name));
+}
+
+function log(name, detail) {
+  events.querySelector(".empty")?.remove();
+  const item = document.createElement("li");
+  const time = new Date().toLocaleTimeString();
+  item.innerHTML = "<strong></strong> <time></time><pre></pre>";
+  item.querySelector("strong").textContent = name;
+  item.querySelector("time").textContent = time;
+  item.querySelector("pre").textContent = JSON.stringify(detail, null, 2);
+  item.dataset.event = name;
+  events.append(item);
+}
+
+async function showTransaction(transactionId) {
+  transaction.dataset.state = "loading";
+  transaction.textContent = "Loading\u2026";
+  try {
+    const api = element.getAttribute("api") || "/api";
+    const response = await fetch(`${api}/v2/liveness?transactionId=${encodeURIComponent(transactionId)}`);
+    const body = await response.json();
+    transaction.textContent = JSON.stringify(body, null, 2);
+    transaction.dataset.state = response.ok ? "loaded" : "failed";
+    if (response.ok && body.portrait) {
+      portrait.src = body.portrait;
+      portrait.hidden = false;
+    }
+  } catch (error) {
+    transaction.textContent = `Could not fetch the transaction: ${error.message}`;
+    transaction.dataset.state = "failed";
+  }
+}
+
+element.addEventListener("visage-start", (event) => {
+  log("visage-start", event.detail);
+  portrait.hidden = true;
+  transaction.dataset.state = "none";
+  transaction.textContent = "Waiting for the result\u2026";
+});
+element.addEventListener("visage-result", (event) => {
+  log("visage-result", event.detail);
+  showTransaction(event.detail.transactionId);
+});
+element.addEventListener("visage-error", (event) => log("visage-error", event.detail));

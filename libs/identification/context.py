@@ -1,0 +1,64 @@
+"""Everything the identification use cases work with: the three stores, the descriptor source, the fetcher,
+the tunables and the clock. One per process, built by the service's composition root (or a test)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from libs.config import ImageLimits
+from libs.errors import UnavailableError, VisageError
+from libs.faces.compare import SAME_PERSON_DISTANCE
+from libs.identification.ports import DescriptorSource, PhotoFetcher
+from libs.stores.ports import Database, ObjectStore, VectorIndex
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IdentificationConfig:
+    # Search `threshold` when the request has none: maximum distance (L2 between unit descriptors, 0..2).
+    # The same-person threshold of `libs.faces.compare` (1.1136 = cosine 0.38); Regula's own default is
+    # 1.0 on its own descriptor scale, which is not comparable.
+    default_threshold: float = SAME_PERSON_DISTANCE
+    default_limit: int = 100  # Regula 8.3's default search `limit`
+    # Vector candidates fetched per wanted person at first; doubled while filters leave too few.
+    candidates_per_person: int = 4
+    max_candidates: int = 16_384  # Milvus' topk limit
+    # Each store call of a write: past it the call counts as failed and the write is undone.
+    store_timeout_seconds: float = 15.0
+    # A `pending` image older than this is an interrupted write the reconciler removes.
+    pending_grace_seconds: float = 300.0
+    # Rows handled per reconciler step, so one pass never holds much in memory.
+    reconcile_batch: int = 500
+    # Decoding limits for photos resized before they are stored.
+    image_limits: ImageLimits = field(default_factory=ImageLimits)
+
+
+@dataclass
+class IdentificationContext:
+    database: Database
+    objects: ObjectStore
+    vectors: VectorIndex
+    descriptors: DescriptorSource
+    fetch: PhotoFetcher
+    config: IdentificationConfig = field(default_factory=IdentificationConfig)
+    clock: Callable[[], float] = time.time  # seconds; tests move it forward to expire persons
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    async def store_call(self, what: str, call: Awaitable[T]) -> T:
+        """One store operation of a write, bounded in time; any failure becomes `UnavailableError`."""
+        try:
+            return await asyncio.wait_for(call, self.config.store_timeout_seconds)
+        except VisageError:
+            raise
+        except TimeoutError:
+            seconds = self.config.store_timeout_seconds
+            raise UnavailableError(f"{what}: no answer within {seconds:g} s") from None
+        except Exception as error:  # adapters raise their client's errors (connection refused, S3 errors...)
+            raise UnavailableError(f"{what} failed: {type(error).__name__}: {error}") from error

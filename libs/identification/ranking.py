@@ -1,0 +1,104 @@
+"""1:N ranking of one probe descriptor: vector candidates, SQL visibility and filters, persons by best image.
+
+The vector index is asked for `limit × candidates_per_person` nearest images (in the wanted groups). SQL
+then drops what is not visible (not `ready`, expired, being deleted), not in the groups (SQL is the truth
+for membership), filtered out by name, or described by another model. Hits are grouped by person and ranked
+by their best distance. While filters leave fewer than `limit` persons and every candidate was within the
+threshold, the candidate count doubles (up to `max_candidates`): farther candidates could still qualify.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from libs.errors import InvalidRequestError, NotFoundError
+from libs.faces.compare import distance_from_cosine, similarity_from_cosine
+from libs.identification.context import IdentificationContext
+from libs.identification.records import PersonMatch, ScoredImage
+from libs.identification.repository import images as images_sql
+from libs.identification.repository.images import NameFilter
+from libs.stores.ports import VectorHit
+
+
+@dataclass(frozen=True, slots=True)
+class RankQuery:
+    group_ids: tuple[str, ...] = ()  # empty = everyone
+    threshold: float | None = None  # maximum distance; None = the configured default
+    limit: int | None = None  # persons; None = the configured default
+    names: NameFilter | None = None
+    with_images: bool = False
+
+
+def checked_query(ctx: IdentificationContext, query: RankQuery) -> tuple[float, int]:
+    """(threshold, limit) with defaults; InvalidRequestError for values out of range."""
+    threshold = ctx.config.default_threshold if query.threshold is None else query.threshold
+    limit = ctx.config.default_limit if query.limit is None else query.limit
+    if not threshold >= 0:  # also refuses NaN
+        raise InvalidRequestError(f"threshold must be a distance >= 0, got {threshold}")
+    if limit < 1:
+        raise InvalidRequestError(f"limit must be >= 1, got {limit}")
+    return threshold, limit
+
+
+async def rank_persons(
+    ctx: IdentificationContext, vector: np.ndarray, model: str, query: RankQuery
+) -> tuple[PersonMatch, ...]:
+    """The persons whose images lie within the threshold of `vector`, nearest first, at most `limit`."""
+    threshold, limit = checked_query(ctx, query)
+    config = ctx.config
+    wanted = min(config.max_candidates, max(limit * config.candidates_per_person, 64))
+    while True:
+        hits = await ctx.vectors.search(vector, wanted, query.group_ids or None)
+        near = [hit for hit in hits if distance_from_cosine(hit.cosine) <= threshold]
+        matches = await _matches(ctx, near, model, query)
+        exhausted = len(hits) < wanted or len(near) < len(hits) or wanted >= config.max_candidates
+        if len(matches) >= limit or exhausted:
+            break
+        wanted = min(config.max_candidates, wanted * 2)
+    matches = matches[:limit]
+    if query.with_images:
+        matches = await _with_contents(ctx, matches)
+    return tuple(matches)
+
+
+async def _matches(
+    ctx: IdentificationContext, hits: Sequence[VectorHit], model: str, query: RankQuery
+) -> list[PersonMatch]:
+    candidates, persons = await images_sql.search_candidates(
+        ctx.database, [hit.image_id for hit in hits], ctx.now_ms(), query.group_ids, query.names
+    )
+    by_person: dict[str, list[ScoredImage]] = {}
+    for hit in sorted(hits, key=lambda h: -h.cosine):
+        candidate = candidates.get(hit.image_id)
+        if candidate is None or candidate.model != model:
+            continue
+        scored = ScoredImage(
+            candidate.image,
+            distance=float(distance_from_cosine(hit.cosine)),
+            similarity=float(similarity_from_cosine(hit.cosine)),
+        )
+        by_person.setdefault(candidate.image.person_id, []).append(scored)
+    # Dicts keep insertion order and hits come best first: persons are already ranked by best distance.
+    return [PersonMatch(persons[person_id], tuple(images)) for person_id, images in by_person.items()]
+
+
+async def _with_contents(ctx: IdentificationContext, matches: list[PersonMatch]) -> list[PersonMatch]:
+    async def load(scored: ScoredImage) -> ScoredImage:
+        key = scored.image.object_key
+        if key is None:
+            return scored
+        try:
+            data, _ = await ctx.store_call("object store get", ctx.objects.get(key))
+        except NotFoundError:
+            return scored
+        return ScoredImage(scored.image, scored.distance, scored.similarity, data)
+
+    loaded = []
+    for match in matches:
+        images = await asyncio.gather(*(load(scored) for scored in match.images))
+        loaded.append(PersonMatch(match.person, tuple(images)))
+    return loaded

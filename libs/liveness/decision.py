@@ -1,0 +1,125 @@
+"""The verdict of one liveness transaction from the analysed frames.
+
+Four checks, in this order (the first failure gives the transaction's code; every failure is listed):
+
+    frames      enough frames with exactly one face, large and sharp enough        228 NOT_ENOUGH_FRAMES
+    samePerson  no frame shows a second face, and every face matches the reference  237 FACES_NOT_MATCHED
+    challenge   ACTIVE only: the frames' head turns are the challenge's             251 FAILED_LIVENESS
+    passive     anti-spoofing on the most frontal usable frames                     254 PASSIVE_LIVENESS_FAIL
+
+Numbers and their (thin) calibration: README.md in this folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from libs.errors import FaceSDKResultCode
+from libs.faces.antispoof import DEFAULT_REAL_THRESHOLD
+from libs.faces.compare import SAME_PERSON_COSINE, cosine
+from libs.liveness.challenge import challenge_met, performed_turns, side_of
+from libs.liveness.frames import FrameAnalysis
+
+FRAMES, SAME_PERSON, CHALLENGE, PASSIVE = "frames", "samePerson", "challenge", "passive"
+CHECK_CODES = {
+    FRAMES: FaceSDKResultCode.FACER_NOT_ENOUGH_FRAMES,
+    SAME_PERSON: FaceSDKResultCode.FACER_FACES_NOT_MATCHED,
+    CHALLENGE: FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION,
+    PASSIVE: FaceSDKResultCode.FACER_PASSIVE_LIVENESS_FAIL,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionThresholds:
+    min_frames: int = 3  # usable frames needed (ACTIVE: usable frames that are not turned)
+    same_person_cosine: float = SAME_PERSON_COSINE
+    turn_degrees: float = 20.0  # |yaw| from which a frame counts as turned
+    real_threshold: float = DEFAULT_REAL_THRESHOLD
+    passive_frames: int = 3  # the most frontal usable frames averaged for the passive score
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    confirmed: bool
+    code: FaceSDKResultCode
+    failed_checks: tuple[str, ...]
+    score: float  # mean real-probability of the passive frames, 0 when there were none
+    portrait_frame: int | None  # index of the best frontal usable frame
+    details: dict[str, Any] = field(default_factory=dict)  # measurements, stored for audits
+
+    @property
+    def status(self) -> int:
+        return 0 if self.confirmed else 1
+
+
+def decide(
+    frames: Sequence[FrameAnalysis], challenge: Sequence[str], thresholds: DecisionThresholds
+) -> Decision:
+    active = bool(challenge)
+    turned = {f.index for f in frames if side_of(f.yaw, thresholds.turn_degrees) is not None}
+    usable = [f for f in frames if f.usable]
+    # Frames the portrait and the passive score come from: usable, and facing the camera in an ACTIVE check.
+    frontal = sorted(
+        (f for f in usable if not (active and f.index in turned)), key=FrameAnalysis.frontal_rank
+    )
+    reference = frontal[0] if frontal else None
+
+    failed = []
+    if len(frontal) < thresholds.min_frames:
+        failed.append(FRAMES)
+    cosines = _cosines_to(reference, frames)
+    several_faces = [f.index for f in frames if f.faces > 1]
+    if several_faces or any(c < thresholds.same_person_cosine for c in cosines.values()):
+        failed.append(SAME_PERSON)
+    yaws = [f.yaw if f.face is not None else None for f in frames]
+    if active and not challenge_met(challenge, yaws, thresholds.turn_degrees):
+        failed.append(CHALLENGE)
+    scored = [
+        f.real_probability for f in frontal[: thresholds.passive_frames] if f.real_probability is not None
+    ]
+    score = float(np.mean(scored)) if scored else 0.0
+    if score < thresholds.real_threshold:
+        failed.append(PASSIVE)
+
+    details = {
+        "frames": [
+            {
+                "faces": f.faces,
+                "yaw": _rounded(f.yaw),
+                "eyeDistance": round(f.eye_distance, 1),
+                "blur": round(f.blur, 3),
+                "real": _rounded(f.real_probability, 4),
+                "problem": f.problem,
+            }
+            for f in frames
+        ],
+        "usableFrontalFrames": len(frontal),
+        "cosines": {str(index): round(value, 4) for index, value in cosines.items()},
+        "severalFaces": several_faces,
+        "challenge": list(challenge),
+        "turns": list(performed_turns(yaws, thresholds.turn_degrees)),
+        "passiveFrames": [f.index for f in frontal[: thresholds.passive_frames]],
+        "score": round(score, 4),
+    }
+    code = CHECK_CODES[failed[0]] if failed else FaceSDKResultCode.FACER_OK
+    portrait = reference.index if reference is not None else None
+    return Decision(not failed, code, tuple(failed), score, portrait, details)
+
+
+def _cosines_to(reference: FrameAnalysis | None, frames: Sequence[FrameAnalysis]) -> dict[int, float]:
+    """Cosine of every other frame's face to the reference face (frames without a face have none)."""
+    if reference is None or reference.descriptor is None:
+        return {}
+    return {
+        f.index: cosine(reference.descriptor, f.descriptor)
+        for f in frames
+        if f.descriptor is not None and f.index != reference.index
+    }
+
+
+def _rounded(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)

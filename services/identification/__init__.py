@@ -1,0 +1,1 @@
+"""The identification service: `IdentificationService` over mTLS (`python -m services.identification`)."""

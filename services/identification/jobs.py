@@ -1,0 +1,41 @@
+"""The background reconciler of the service: a light pass every period, a full (orphan) scan less often."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from libs.identification import Reconciler
+
+_log = logging.getLogger(__name__)
+
+
+class ReconcileLoop:
+    def __init__(self, reconciler: Reconciler, period_seconds: float, full_scan_seconds: float) -> None:
+        self._reconciler = reconciler
+        self._period = period_seconds
+        self._full_scan = full_scan_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="identification-reconciler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        last_full = time.monotonic()  # the first full scan waits a whole interval: startup stays light
+        while True:
+            await asyncio.sleep(self._period)
+            full = time.monotonic() - last_full >= self._full_scan
+            try:
+                await self._reconciler.run(full=full)
+            except Exception:  # never let one bad pass end the loop
+                _log.exception("reconciler pass failed")
+            if full:
+                last_full = time.monotonic()

@@ -1,0 +1,61 @@
+"""The identification service's one settings object: section `[identification]`, `VISAGE_IDENTIFICATION_*`.
+
+    VISAGE_IDENTIFICATION_STORES__...            where SQL, photos and vectors live (libs/stores/factory.py)
+    VISAGE_IDENTIFICATION_MATCHING_TARGET        the matching service, "host:port" (descriptors come from it)
+    VISAGE_IDENTIFICATION_FETCH__...             limits of `imageUrl` downloads (libs/net/fetch.py)
+    VISAGE_IDENTIFICATION_SEARCH_THRESHOLD       default maximum distance of a search result
+    VISAGE_IDENTIFICATION_RECONCILE_PERIOD_SECONDS, ..._ORPHAN_SCAN_PERIOD_SECONDS
+plus the server and TLS variables every service has (services/common/settings.py). The service's own
+certificate (`identification.pem`) is also its client certificate towards matching.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from libs.faces.compare import SAME_PERSON_DISTANCE
+from libs.identification import IdentificationConfig
+from libs.net.fetch import FetchPolicy
+from libs.rpc import ServerSettings, TLSFiles
+from libs.stores.factory import StoreSettings
+from services.common.settings import DEV_CERTS_DIR, ServiceSettings
+
+
+class IdentificationSettings(ServiceSettings):
+    section: ClassVar[str] = "identification"
+    model_config = SettingsConfigDict(env_prefix="VISAGE_IDENTIFICATION_")
+
+    server: ServerSettings = ServerSettings(port=50054)
+    tls: TLSFiles = TLSFiles.in_directory(DEV_CERTS_DIR, "identification")
+    stores: StoreSettings = Field(default_factory=StoreSettings)
+    matching_target: str = "127.0.0.1:50052"
+    # Checked against matching's certificate instead of the target's host (e.g. "matching.visage.svc").
+    matching_server_name: str | None = None
+    # Deadline of one ComputeDescriptors call.
+    matching_timeout_seconds: float = Field(default=30.0, gt=0)
+    # How long startup waits for matching to be SERVING before giving up (exit 1, the orchestrator retries).
+    matching_startup_timeout_seconds: float = Field(default=180.0, gt=0)
+    fetch: FetchPolicy = Field(default_factory=FetchPolicy)
+    # Default search threshold: maximum distance (L2 of unit descriptors, 0..2); see libs/faces/compare.py.
+    search_threshold: float = Field(default=SAME_PERSON_DISTANCE, ge=0, le=2)
+    search_limit: int = Field(default=100, ge=1)
+    # Each store call of a write; past it the write is undone and the call answers 503.
+    store_timeout_seconds: float = Field(default=15.0, gt=0)
+    # A light reconciler pass (expired persons, unfinished deletes and adds, stale group lists) this often.
+    reconcile_period_seconds: float = Field(default=60.0, gt=0)
+    # The full pass that also walks every object and vector for orphans, this often.
+    orphan_scan_period_seconds: float = Field(default=3600.0, gt=0)
+    # An image still `pending` after this long is an interrupted add the reconciler removes.
+    pending_grace_seconds: float = Field(default=300.0, gt=0)
+
+    def identification_config(self) -> IdentificationConfig:
+        return IdentificationConfig(
+            default_threshold=self.search_threshold,
+            default_limit=self.search_limit,
+            store_timeout_seconds=self.store_timeout_seconds,
+            pending_grace_seconds=self.pending_grace_seconds,
+            image_limits=self.limits,
+        )

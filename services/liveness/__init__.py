@@ -1,0 +1,1 @@
+"""The liveness service: `visage.liveness.v1.LivenessService` over mTLS (`python -m services.liveness`)."""

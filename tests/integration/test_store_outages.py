@@ -1,0 +1,122 @@
+"""A dead or hung S3 / Milvus server: the adapters fail within seconds with UnavailableError and work again,
+without being reopened, once the server is back. (The machine's PostgreSQL is shared: it is not killed here.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import numpy as np
+import pytest
+
+from libs.errors import UnavailableError
+from libs.stores.factory import StoreSettings, open_database, open_objects, open_vectors
+from libs.stores.ports import VectorRecord
+from tests.fixtures_stores import StoresUnderTest
+from tests.milvus_server import MilvusStandaloneServer
+from tests.stores_support import MotoS3Server, free_port
+
+pytestmark = pytest.mark.integration
+
+T = TypeVar("T")
+QUICK = 5.0  # seconds: a refused connection must not cost more (timeout_seconds is 3 in these settings)
+
+
+def unit(seed: int) -> np.ndarray:
+    vector = np.random.default_rng(seed).standard_normal(128).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+async def fails_quickly(call: Awaitable[object], limit: float = QUICK) -> float:
+    began = time.monotonic()
+    with pytest.raises(UnavailableError):
+        await call
+    elapsed = time.monotonic() - began
+    assert elapsed < limit
+    return elapsed
+
+
+async def until_served(call: Callable[..., Awaitable[T]], *args: object, within: float = 90) -> T:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return await call(*args)
+        except UnavailableError:
+            assert time.monotonic() < deadline, f"Milvus did not serve again within {within} s"
+            await asyncio.sleep(1)
+
+
+async def test_s3_killed_then_restarted(server_stores: StoresUnderTest, s3_server: MotoS3Server) -> None:
+    objects = server_stores.objects
+    await objects.put("persons/p/before", b"1", "image/jpeg")
+    with s3_server.outage():
+        await fails_quickly(objects.put("persons/p/during", b"2", "image/jpeg"))
+        await fails_quickly(objects.get("persons/p/before"))
+        await fails_quickly(objects.exists("persons/p/before"))
+        await fails_quickly(objects.delete("persons/p/before"))
+    # moto forgets its objects when killed (a real S3 would not): check that new calls work.
+    await objects.put("persons/p/after", b"3", "image/png")
+    assert await objects.get("persons/p/after") == (b"3", "image/png")
+
+
+async def test_s3_hung(server_stores: StoresUnderTest, s3_server: MotoS3Server) -> None:
+    objects = server_stores.objects
+    timeout = server_stores.settings.timeout_seconds
+    with s3_server.hung():
+        await fails_quickly(objects.get("persons/p/anything"), timeout + 2)
+    await objects.put("persons/p/after", b"3", "image/png")
+    assert await objects.get("persons/p/after") == (b"3", "image/png")
+
+
+async def test_milvus_killed_then_restarted(
+    server_stores: StoresUnderTest, milvus_server: MilvusStandaloneServer
+) -> None:
+    vectors = server_stores.vectors
+    await vectors.upsert([VectorRecord("before", "p", unit(1), ("g",))])
+    milvus_server.kill()
+    try:
+        await fails_quickly(vectors.search(unit(1), 3))
+        await fails_quickly(vectors.upsert([VectorRecord("during", "p", unit(2), ())]))
+        await fails_quickly(vectors.count())
+    finally:
+        milvus_server.start()
+    # The restarted server needs some seconds to serve the collection again (it waits for the killed
+    # process's sessions to expire); the same adapter then works, and kept what was written before the kill.
+    hits = await until_served(vectors.search, unit(1), 3)
+    assert [hit.image_id for hit in hits] == ["before"]
+    await vectors.upsert([VectorRecord("after", "p", unit(3), ())])
+    assert [hit.image_id for hit in await vectors.search(unit(3), 1)] == ["after"]
+
+
+async def test_milvus_hung(server_stores: StoresUnderTest, milvus_server: MilvusStandaloneServer) -> None:
+    vectors = server_stores.vectors
+    timeout = server_stores.settings.timeout_seconds
+    with milvus_server.hung():  # one call: a long pause would expire the server's own sessions
+        await fails_quickly(vectors.upsert([VectorRecord("during", "p", unit(2), ())]), timeout + 2)
+    await until_served(vectors.upsert, [VectorRecord("after", "p", unit(3), ())])
+    assert [hit.image_id for hit in await vectors.search(unit(3), 1)] == ["after"]
+
+
+async def test_unreachable_servers_fail_to_open_quickly() -> None:
+    closed = f"127.0.0.1:{free_port()}"  # nothing listens there
+    settings = StoreSettings(
+        database_url=f"postgresql://postgres@{closed}/visage",
+        objects_url=f"s3://bucket?endpoint=http://{closed}",
+        s3_access_key="key",
+        s3_secret_key="secret",
+        vectors_url=f"http://{closed}",
+        timeout_seconds=2.0,
+    )
+    await fails_quickly(open_database(settings, "identification"))
+    await fails_quickly(open_objects(settings))
+    await fails_quickly(open_vectors(settings))
+
+
+async def test_a_missing_postgres_database_is_named(server_store_settings: StoreSettings) -> None:
+    url = server_store_settings.database_url or ""
+    settings = StoreSettings(database_url=url.rsplit("/", 1)[0] + "/visage_no_such_database")
+    with pytest.raises(UnavailableError, match="visage_no_such_database"):
+        await open_database(settings, "identification")

@@ -1,0 +1,58 @@
+"""Helpers of the liveness tests: capture frames made from labelled photos, signed submissions, a clock."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from libs.imaging import encode_jpeg
+from libs.imaging.decode import decode_image
+from libs.liveness.signing import sign_submission
+from libs.liveness.submission import Submission
+
+LIVE_SAMPLE = "silent-face-anti-spoofing/images/sample/image_T1.jpg"
+SCREEN_ATTACK = "hyperfas/data/fake_screen.png"
+PRINT_ATTACK = "silent-face-anti-spoofing/images/sample/image_F1.jpg"
+# 1x1 WebM header is enough for the store: the video is kept, not decoded.
+TINY_WEBM = bytes.fromhex("1a45dfa3") + b"\x9f\x42\x86\x81\x01" + b"webm-session" * 8
+
+
+class Clock:
+    """Epoch milliseconds that only move when a test says so."""
+
+    def __init__(self, start_ms: int = 1_790_000_000_000) -> None:
+        self.now = start_ms
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += int(seconds * 1000)
+
+
+def capture_frames(faces_dir: Path, relative: str, count: int = 3) -> list[bytes]:
+    """`count` JPEG "frames" of one photo, each a little different (crop, brightness), as a camera gives."""
+    image = decode_image((faces_dir / relative).read_bytes())
+    height, width = image.shape[:2]
+    frames = []
+    for index in range(count):
+        d = index * max(1, min(height, width) // 100)
+        frame = np.ascontiguousarray(image[d : height - d, d : width - d])
+        frames.append(encode_jpeg(cv2.convertScaleAbs(frame, alpha=1.0, beta=4 * index), 92))
+    return frames
+
+
+def signed(
+    key_hex: str,
+    transaction_id: str,
+    frames: Sequence[bytes],
+    video: bytes | None = None,
+    nonce: str | None = None,
+) -> Submission:
+    nonce = nonce or secrets.token_urlsafe(18)
+    signature = sign_submission(bytes.fromhex(key_hex), transaction_id, nonce, frames, video)
+    return Submission(transaction_id, nonce, tuple(frames), video, signature)

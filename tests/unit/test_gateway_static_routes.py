@@ -1,0 +1,54 @@
+"""The gateway's /liveness/... files over HTTP, in process: types, caching and the demo page's CSP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gateway.static_routes import STATIC_DIR, STATIC_FILES, static_routes
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    app = Starlette(routes=static_routes())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+
+
+async def test_every_file_is_served_with_its_type_and_contents(client: httpx.AsyncClient) -> None:
+    for file in STATIC_FILES:
+        response = await client.get(file.url)
+        assert response.status_code == 200, file.url
+        assert response.headers["content-type"] == file.media_type
+        assert response.content == (STATIC_DIR / file.name).read_bytes()
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_known_version_is_answered_304_without_a_body(client: httpx.AsyncClient) -> None:
+    first = await client.get("/liveness/visage-liveness.js")
+    etag = first.headers["etag"]
+    again = await client.get("/liveness/visage-liveness.js", headers={"If-None-Match": f'"other", W/{etag}'})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    changed = await client.get("/liveness/visage-liveness.js", headers={"If-None-Match": '"other"'})
+    assert changed.status_code == 200
+
+
+async def test_only_the_demo_page_carries_the_self_only_csp(client: httpx.AsyncClient) -> None:
+    page = await client.get("/liveness/demo")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert page.headers["cache-control"] == "no-cache"
+    script = await client.get("/liveness/visage-liveness.js")
+    assert script.headers["access-control-allow-origin"] == "*"  # loadable as a module by other origins
+    assert script.headers["cache-control"] == "public, max-age=300"
+
+
+async def test_paths_outside_the_table_are_not_served(client: httpx.AsyncClient) -> None:
+    for path in ("/liveness/README.md", "/liveness/liveness-demo.html", "/liveness/../static_routes.py"):
+        assert (await client.get(path)).status_code == 404, path

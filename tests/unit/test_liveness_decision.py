@@ -1,0 +1,148 @@
+"""The liveness decision on frames built from the labelled photos (real models).
+
+Only 1 live capture and 3 attacks are labelled in shared/faces: the passive numbers printed here guard the
+pipeline; they certify nothing (libs/liveness/README.md says how thin this is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from libs.errors import FaceSDKResultCode
+from libs.faces import FaceEngine
+from libs.imaging.decode import decode_image
+from libs.liveness.challenge import LEFT, RIGHT
+from libs.liveness.decision import (
+    CHALLENGE,
+    FRAMES,
+    PASSIVE,
+    SAME_PERSON,
+    Decision,
+    DecisionThresholds,
+    decide,
+)
+from libs.liveness.frames import FrameLimits, analyze_frame
+from tests.conftest import LabelledPhoto
+
+pytestmark = pytest.mark.unit
+
+ANN = "lfw/Ann_Veneman/Ann_Veneman_{:04d}.jpg"
+# LFW faces are about 45 px between the eyes: below the capture minimum, fine for checking pose and identity.
+SMALL_FACES = FrameLimits(min_eye_distance=30.0)
+CAPTURE_FACES = FrameLimits()
+
+
+def capture_frames(image: np.ndarray) -> list[np.ndarray]:
+    """Three slightly different "frames" of one photo: as is, a 96 % centre crop, a little brighter."""
+    height, width = image.shape[:2]
+    dy, dx = height // 50, width // 50
+    cropped = np.ascontiguousarray(image[dy : height - dy, dx : width - dx])
+    brighter = cv2.convertScaleAbs(image, alpha=1.0, beta=12)
+    return [image, cropped, brighter]
+
+
+def decide_on(
+    engine: FaceEngine,
+    images: Sequence[np.ndarray],
+    challenge: Sequence[str] = (),
+    limits: FrameLimits = CAPTURE_FACES,
+) -> Decision:
+    analyses = [analyze_frame(engine, image, index, limits) for index, image in enumerate(images)]
+    return decide(analyses, challenge, DecisionThresholds())
+
+
+def photo(faces_dir: Path, relative: str) -> np.ndarray:
+    return decode_image((faces_dir / relative).read_bytes())
+
+
+def test_passive_check_confirms_the_live_sample_and_refuses_every_attack(
+    labels: list[LabelledPhoto], face_engine: FaceEngine
+) -> None:
+    samples = [p for p in labels if p.kind in ("live", "spoof")]
+    outcomes = {}
+    for sample in samples:
+        decision = decide_on(face_engine, capture_frames(decode_image(sample.file.read_bytes())))
+        outcomes[sample.path] = (sample.kind, decision)
+        print(f"{sample.kind:5s} score {decision.score:.4f} status {decision.status} "
+              f"failed {decision.failed_checks} {sample.path}")  # fmt: skip
+
+    attacks = [d for kind, d in outcomes.values() if kind == "spoof"]
+    bona_fide = [d for kind, d in outcomes.values() if kind == "live"]
+    apcer = sum(d.confirmed for d in attacks) / len(attacks)
+    bpcer = sum(not d.confirmed for d in bona_fide) / len(bona_fide)
+    print(f"APCER {apcer:.2%} ({len(attacks)} attacks), BPCER {bpcer:.2%} ({len(bona_fide)} bona fide)")
+    assert len(attacks) == 3 and len(bona_fide) == 1
+    assert apcer == 0.0 and bpcer == 0.0
+    for decision in attacks:
+        assert decision.status == 1 and PASSIVE in decision.failed_checks
+    [live] = bona_fide
+    assert live.code == FaceSDKResultCode.FACER_OK and live.failed_checks == ()
+    assert live.portrait_frame is not None
+
+
+def test_attack_frames_fail_with_the_passive_code(
+    labels: list[LabelledPhoto], face_engine: FaceEngine
+) -> None:
+    screen = next(p for p in labels if p.path == "hyperfas/data/fake_screen.png")
+    decision = decide_on(face_engine, capture_frames(decode_image(screen.file.read_bytes())))
+    assert decision.failed_checks == (PASSIVE,)
+    assert decision.code == FaceSDKResultCode.FACER_PASSIVE_LIVENESS_FAIL
+
+
+def test_active_challenge_is_read_from_head_pose(faces_dir: Path, face_engine: FaceEngine) -> None:
+    frontal = [photo(faces_dir, ANN.format(n)) for n in (3, 5, 11)]
+    turned_right = photo(faces_dir, ANN.format(10))  # yaw -37°: her own right
+    turned_left = np.ascontiguousarray(turned_right[:, ::-1])  # the mirror image: her left
+    frames = [*frontal, turned_right, frontal[0], turned_left, frontal[2]]
+
+    done = decide_on(face_engine, frames, (RIGHT, LEFT), SMALL_FACES)
+    assert done.confirmed, done.details
+    assert done.details["turns"] == [RIGHT, LEFT]
+    assert done.portrait_frame in (0, 1, 2, 4, 6)  # a frontal frame, never a turned one
+
+    wrong_order = decide_on(face_engine, frames, (LEFT, RIGHT), SMALL_FACES)
+    assert wrong_order.failed_checks == (CHALLENGE,)
+    assert wrong_order.code == FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION
+
+    mirrored = decide_on(
+        face_engine, [np.ascontiguousarray(f[:, ::-1]) for f in frames], (RIGHT, LEFT), SMALL_FACES
+    )
+    assert CHALLENGE in mirrored.failed_checks  # a mirrored capture swaps the sides
+
+    no_turns = decide_on(face_engine, frontal, (RIGHT, LEFT), SMALL_FACES)
+    assert no_turns.failed_checks == (CHALLENGE,)
+
+
+def test_another_person_in_a_frame_fails_same_person(faces_dir: Path, face_engine: FaceEngine) -> None:
+    ann = [photo(faces_dir, ANN.format(n)) for n in (3, 5, 11)]
+    someone_else = photo(faces_dir, "lfw/Vaclav_Havel/Vaclav_Havel_0007.jpg")
+    decision = decide_on(face_engine, [*ann, someone_else], limits=SMALL_FACES)
+    assert decision.failed_checks == (SAME_PERSON,)
+    assert decision.code == FaceSDKResultCode.FACER_FACES_NOT_MATCHED
+    assert min(decision.details["cosines"].values()) < 0.38
+
+
+def test_a_group_photo_fails_same_person(faces_dir: Path, face_engine: FaceEngine) -> None:
+    group = photo(faces_dir, "face-api.js/examples/images/bbt1.jpg")
+    decision = decide_on(face_engine, [group] * 3, limits=SMALL_FACES)
+    assert SAME_PERSON in decision.failed_checks
+    assert decision.details["severalFaces"] == [0, 1, 2]
+
+
+def test_frames_without_usable_faces_fail_first_with_not_enough_frames(
+    faces_dir: Path, face_engine: FaceEngine
+) -> None:
+    landscape = photo(faces_dir, "compreface/embedding-calculator/sample_images/017_0.jpg")
+    small = photo(faces_dir, ANN.format(3))  # 47 px between the eyes: too small for a capture
+    decision = decide_on(face_engine, [landscape, small, small])
+    assert decision.failed_checks[0] == FRAMES
+    assert decision.code == FaceSDKResultCode.FACER_NOT_ENOUGH_FRAMES
+    assert decision.details["frames"][0]["problem"] == "no face"
+    assert decision.details["frames"][1]["problem"].startswith("face too small")
+    blurred = cv2.GaussianBlur(photo(faces_dir, "face_recognition/tests/test_images/obama.jpg"), (0, 0), 8)
+    assert decide_on(face_engine, [blurred] * 3).details["frames"][0]["problem"].startswith("too blurred")
