@@ -1,5 +1,6 @@
 """Everything the identification use cases work with: the three stores, the descriptor source, the fetcher,
-the tunables and the clock. One per process, built by the service's composition root (or a test)."""
+the liveness portraits, the tunables and the clock. One per process, built by the service's composition root
+(or a test)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from libs.errors import UnavailableError, VisageError
 from libs.faces.compare import SAME_PERSON_DISTANCE
 from libs.identification.ports import DescriptorSource, PhotoFetcher
 from libs.stores.ports import Database, ObjectStore, VectorIndex
+from libs.usecases.match import LivenessPortraitSource
 
 T = TypeVar("T")
 
@@ -47,6 +49,8 @@ class IdentificationContext:
     fetch: PhotoFetcher
     config: IdentificationConfig = field(default_factory=IdentificationConfig)
     clock: Callable[[], float] = time.time  # seconds; tests move it forward to expire persons
+    # Resolves match_and_search's `livenessTransactionId` images; None = such images are refused (503).
+    liveness: LivenessPortraitSource | None = None
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)

@@ -4,6 +4,10 @@ Descriptors are computed once, in one batch, for every face of every photo. Comp
 faces of different photos, pair by pair as /api/match reports them; each face is then searched like
 /api/search (threshold, limit, groups). A photo that cannot be decoded or shows no face gets its own
 `status` and takes part in nothing else; it does not fail the call.
+
+An image may name a liveness transaction (`livenessTransactionId`, Regula 8.3) in place of `content` or
+`imageUrl`: the transaction's portrait is used, as /api/match does (`libs.usecases.match.liveness_portrait`:
+404 for an unknown transaction, 400 unless its liveness was confirmed, 503 without a liveness service).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from libs.identification.records import PersonMatch, Upload
 from libs.identification.repository.groups import require_groups
 from libs.identification.values import checked_ids
 from libs.usecases import FaceComparison, FaceFinding
-from libs.usecases.match import DEFAULT_IMAGE_SOURCE, IMAGE_SOURCES
+from libs.usecases.match import DEFAULT_IMAGE_SOURCE, IMAGE_SOURCES, liveness_portrait
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +37,7 @@ class MatchAndSearchImage:
     content: bytes = b""
     image_url: str = ""
     type: int | None = None  # ImageSource 1..7; None or 0 = 3 (LIVE)
-    liveness_transaction_id: str | None = None  # not supported yet
+    liveness_transaction_id: str | None = None  # use this liveness transaction's portrait as `content`
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +77,8 @@ async def match_and_search(ctx: IdentificationContext, query: MatchAndSearchQuer
     rank = RankQuery(group_ids, query.threshold, query.limit)
     checked_query(ctx, rank)
     await require_groups(ctx.database, group_ids)
-    photos = [
-        await load_upload(ctx, Upload(image.content, image.image_url), f"images[{position}]")
-        for position, image in enumerate(query.images)
-    ]
-    described = await describe(ctx, [photo.data for photo in photos], detect_all=True)
+    photos = [await _photo(ctx, image, f"images[{position}]") for position, image in enumerate(query.images)]
+    described = await describe(ctx, photos, detect_all=True)
     detections = []
     for index, image in enumerate(described.images):
         faces = []
@@ -95,14 +96,21 @@ async def match_and_search(ctx: IdentificationContext, query: MatchAndSearchQuer
 
 
 def _image_type(image: MatchAndSearchImage, position: int) -> int:
-    if image.liveness_transaction_id:
+    # Checked before anything is fetched, so a malformed request costs no call to liveness.
+    if image.liveness_transaction_id and (image.content or image.image_url):
         raise InvalidRequestError(
-            f"images[{position}].livenessTransactionId is not supported yet: send the photo in content"
+            f"images[{position}]: give content, imageUrl or livenessTransactionId, only one of them"
         )
     source = image.type or DEFAULT_IMAGE_SOURCE
     if source not in IMAGE_SOURCES:
         raise InvalidRequestError(f"images[{position}].type must be an ImageSource 1..7, got {source}")
     return source
+
+
+async def _photo(ctx: IdentificationContext, image: MatchAndSearchImage, where: str) -> bytes:
+    if image.liveness_transaction_id:
+        return await liveness_portrait(ctx.liveness, image.liveness_transaction_id, where)
+    return (await load_upload(ctx, Upload(image.content, image.image_url), where)).data
 
 
 def _compare(

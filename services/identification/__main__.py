@@ -17,6 +17,7 @@ from libs.identification import Identification, IdentificationContext
 from libs.net.fetch import fetch_image
 from libs.rpc import secure_channel, serve, wait_healthy
 from libs.stores.factory import open_stores
+from services.common.liveness_client import open_liveness_client
 from services.common.main import configure_logging
 from services.identification.descriptors_client import MatchingDescriptorSource
 from services.identification.jobs import ReconcileLoop
@@ -39,6 +40,8 @@ def _version() -> str:
 async def run(settings: IdentificationSettings) -> None:
     stores = await open_stores(settings.stores, DATABASE_NAME)
     channel = secure_channel(settings.matching_target, settings.tls, settings.matching_server_name)
+    # Not waited for at startup: only match_and_search's `livenessTransactionId` images need it.
+    liveness = open_liveness_client(settings, settings.tls)
     loop: ReconcileLoop | None = None
     try:
         context = IdentificationContext(
@@ -48,6 +51,7 @@ async def run(settings: IdentificationSettings) -> None:
             descriptors=MatchingDescriptorSource(channel, settings.matching_timeout_seconds),
             fetch=partial(fetch_image, policy=settings.fetch),
             config=settings.identification_config(),
+            liveness=liveness,
         )
         identification = Identification(context)
         rpc = await create_identification_server(settings, identification, _version())
@@ -72,6 +76,8 @@ async def run(settings: IdentificationSettings) -> None:
         if loop is not None:
             await loop.stop()
         await channel.close()
+        if liveness is not None:
+            await liveness.close()
         await stores.aclose()
 
 

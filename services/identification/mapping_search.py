@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from visage.common.v1 import comparison_pb2
 from visage.identification.v1 import match_and_search_pb2, search_pb2
 
 from libs.errors import FaceSDKResultCode
@@ -18,7 +17,7 @@ from libs.identification import (
 )
 from libs.usecases import FaceFinding
 from libs.usecases.detect import DETECTOR_TYPE, LANDMARKS_TYPE
-from services.common.mapping import crop_request, points
+from services.common.mapping import comparison_results, crop_request, points
 from services.identification.mapping import metadata_of, optional, person_parts, recognize_image, upload
 
 
@@ -117,22 +116,9 @@ def match_and_search_response(outcome: MatchAndSearchOutcome) -> match_and_searc
         )
         for image in outcome.detections
     ]
-    results = [
-        comparison_pb2.MatchImageResult(
-            first_index=pair.first_index,
-            first_face_index=pair.first_face_index,
-            first=pair.first_type,  # type: ignore[arg-type]  (ImageSource numbers are the proto enum's)
-            second_index=pair.second_index,
-            second_face_index=pair.second_face_index,
-            second=pair.second_type,  # type: ignore[arg-type]
-            score=pair.distance,
-            similarity=pair.similarity,
-        )
-        for pair in outcome.results
-    ]
     return match_and_search_pb2.MatchAndSearchResponse(
         code=FaceSDKResultCode.FACER_OK,
-        results=results,
+        results=comparison_results(outcome.results),
         elapsed_time=outcome.elapsed_ms,
         detections=detections,
     )

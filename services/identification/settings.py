@@ -2,11 +2,14 @@
 
     VISAGE_IDENTIFICATION_STORES__...            where SQL, photos and vectors live (libs/stores/factory.py)
     VISAGE_IDENTIFICATION_MATCHING_TARGET        the matching service, "host:port" (descriptors come from it)
+    VISAGE_IDENTIFICATION_LIVENESS_TARGET        the liveness service, "host:port", for match_and_search's
+                                                 `livenessTransactionId` images (unset: refused, 503);
+                                                 ..._LIVENESS_SERVER_NAME, ..._LIVENESS_TIMEOUT_SECONDS
     VISAGE_IDENTIFICATION_FETCH__...             limits of `imageUrl` downloads (libs/net/fetch.py)
     VISAGE_IDENTIFICATION_SEARCH_THRESHOLD       default maximum distance of a search result
     VISAGE_IDENTIFICATION_RECONCILE_PERIOD_SECONDS, ..._ORPHAN_SCAN_PERIOD_SECONDS
 plus the server and TLS variables every service has (services/common/settings.py). The service's own
-certificate (`identification.pem`) is also its client certificate towards matching.
+certificate (`identification.pem`) is also its client certificate towards matching and liveness.
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ from libs.identification import IdentificationConfig
 from libs.net.fetch import FetchPolicy
 from libs.rpc import ServerSettings, TLSFiles
 from libs.stores.factory import StoreSettings
+from services.common.liveness_client import LivenessBackend
 from services.common.settings import DEV_CERTS_DIR, ServiceSettings
 
 
-class IdentificationSettings(ServiceSettings):
+class IdentificationSettings(ServiceSettings, LivenessBackend):
     section: ClassVar[str] = "identification"
     model_config = SettingsConfigDict(env_prefix="VISAGE_IDENTIFICATION_")
 

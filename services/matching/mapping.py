@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from visage.common.v1 import comparison_pb2
 from visage.matching.v1 import descriptors_pb2, matching_pb2
 
 from libs.usecases import (
@@ -14,7 +13,7 @@ from libs.usecases import (
     MatchRequest,
     MatchResult,
 )
-from services.common.mapping import crop_request, points
+from services.common.mapping import comparison_results, crop_request, points
 
 
 def match_request(request: matching_pb2.MatchRequest) -> MatchRequest:
@@ -52,20 +51,9 @@ def match_response(result: MatchResult) -> matching_pb2.MatchResponse:
         )
         for image in result.detections
     ]
-    results = [
-        comparison_pb2.MatchImageResult(
-            first_index=pair.first_index,
-            first_face_index=pair.first_face_index,
-            first=pair.first_type,  # type: ignore[arg-type]  (ImageSource numbers are the proto enum's)
-            second_index=pair.second_index,
-            second_face_index=pair.second_face_index,
-            second=pair.second_type,  # type: ignore[arg-type]
-            score=pair.distance,
-            similarity=pair.similarity,
-        )
-        for pair in result.results
-    ]
-    return matching_pb2.MatchResponse(code=result.code, detections=detections, results=results)
+    return matching_pb2.MatchResponse(
+        code=result.code, detections=detections, results=comparison_results(result.results)
+    )
 
 
 def descriptors_request(request: descriptors_pb2.ComputeDescriptorsRequest) -> DescriptorsRequest:

@@ -7,12 +7,12 @@ from functools import partial
 import grpc
 from visage.matching.v1 import descriptors_pb2, matching_pb2, matching_pb2_grpc
 
-from libs.rpc import RpcServer, create_server, secure_channel
+from libs.rpc import RpcServer, create_server
 from libs.usecases import compute_descriptors, match_faces
 from libs.usecases.match import LivenessPortraitSource, resolve_liveness_images
 from services.common.calls import logged_call
 from services.common.inference import InferenceRunner
-from services.matching.liveness_client import LivenessPortraitClient
+from services.common.liveness_client import open_liveness_client
 from services.matching.mapping import (
     descriptors_request,
     descriptors_response,
@@ -65,16 +65,7 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
 
 async def create_matching_server(settings: MatchingSettings, runner: InferenceRunner) -> RpcServer:
     """The bound, not yet started server (health NOT_SERVING until `mark_serving`)."""
-    liveness = None
-    if settings.liveness_target:
-        # Liveness may start later than matching: the channel connects on first use and reconnects.
-        channel = secure_channel(
-            settings.liveness_target,
-            settings.tls,
-            settings.liveness_server_name,
-            retryable=["visage.liveness.v1.LivenessService/GetTransactionPortrait"],
-        )
-        liveness = LivenessPortraitClient(channel, settings.liveness_timeout_seconds)
+    liveness = open_liveness_client(settings, settings.tls)
     register = partial(
         matching_pb2_grpc.add_MatchingServiceServicer_to_server, MatchingServicer(runner, settings, liveness)
     )

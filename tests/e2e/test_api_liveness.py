@@ -1,10 +1,12 @@
 """Liveness through the gateway: start, signed submit, TransactionInfo, media links, refusals, DELETE, and
-`livenessTransactionId` as a match input (matching asks the liveness service over mTLS)."""
+`livenessTransactionId` as an input of /api/match and /api/match_and_search (matching and identification ask
+the liveness service over mTLS)."""
 
 from __future__ import annotations
 
 import base64
 import secrets
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,14 @@ def submission(started: dict[str, Any], frames: list[bytes], video: bytes | None
     if video is not None:
         body["video"] = b64(video)
     return body
+
+
+def decided(api: httpx.Client, faces_dir: Path, relative: str, tag: str) -> tuple[str, int]:
+    """A transaction started and submitted with frames of the photo `relative`: its id and status."""
+    started = start(api, tag=tag)
+    answer = api.post("v2/liveness/submit", json=submission(started, capture_frames(faces_dir, relative)))
+    assert answer.status_code == 200, answer.text
+    return started["transactionId"], answer.json()["status"]
 
 
 def refused(answer: httpx.Response, status: int, error_type: str, result_code: int) -> None:
@@ -109,23 +119,43 @@ def test_tampered_and_unknown_submissions_are_refused(api: httpx.Client, faces_d
 def test_match_accepts_a_confirmed_liveness_transaction_in_place_of_an_image(
     api: httpx.Client, faces_dir: Path, photo_b64: Callable[[str], str]
 ) -> None:
-    live = start(api, tag="e2e-match")
-    assert api.post(
-        "v2/liveness/submit", json=submission(live, capture_frames(faces_dir, LIVE_SAMPLE))
-    ).is_success
-    images = [{"livenessTransactionId": live["transactionId"]}, {"type": 3, "data": photo_b64(LIVE_SAMPLE)}]
+    live, status = decided(api, faces_dir, LIVE_SAMPLE, "e2e-match")
+    assert status == 0
+    images = [{"livenessTransactionId": live}, {"type": 3, "data": photo_b64(LIVE_SAMPLE)}]
     answer = api.post("match", json={"images": images})
     assert answer.status_code == 200, answer.text
     [result] = answer.json()["results"]
     assert result["similarity"] > 0.9  # the portrait is a crop of the same capture
     assert [d["status"] for d in answer.json()["detections"]] == [0, 0]
 
-    spoof = start(api, tag="e2e-match")
-    decided = api.post("v2/liveness/submit", json=submission(spoof, capture_frames(faces_dir, SCREEN_ATTACK)))
-    assert decided.json()["status"] == 1
-    images[0] = {"livenessTransactionId": spoof["transactionId"]}
+    spoof, status = decided(api, faces_dir, SCREEN_ATTACK, "e2e-match")
+    assert status == 1
+    images[0] = {"livenessTransactionId": spoof}
     refused(api.post("match", json={"images": images}), 400, "LivenessNotConfirmedError", 251)
 
     assert api.delete("v2/liveness", params={"tag": "e2e-match"}).status_code == 204
-    images[0] = {"livenessTransactionId": live["transactionId"]}
+    images[0] = {"livenessTransactionId": live}
     refused(api.post("match", json={"images": images}), 404, "NotFoundError", 203)
+
+
+def test_match_and_search_accepts_a_confirmed_liveness_transaction_in_place_of_an_image(
+    api: httpx.Client, faces_dir: Path, photo_b64: Callable[[str], str]
+) -> None:
+    live, status = decided(api, faces_dir, LIVE_SAMPLE, "e2e-match-and-search")
+    assert status == 0
+    images = [{"livenessTransactionId": live}, {"content": photo_b64(LIVE_SAMPLE)}]
+    answer = api.post("match_and_search", json={"images": images})
+    assert answer.status_code == 200, answer.text
+    [result] = answer.json()["results"]
+    assert (result["firstIndex"], result["secondIndex"]) == (0, 1)
+    assert result["similarity"] > 0.9  # the portrait is a crop of the same capture: the same person
+    assert [d["status"] for d in answer.json()["detections"]] == [0, 0]
+
+    spoof, status = decided(api, faces_dir, SCREEN_ATTACK, "e2e-match-and-search")
+    assert status == 1
+    images[0] = {"livenessTransactionId": spoof}
+    refused(api.post("match_and_search", json={"images": images}), 400, "LivenessNotConfirmedError", 251)
+    images[0] = {"livenessTransactionId": str(uuid.uuid4())}
+    refused(api.post("match_and_search", json={"images": images}), 404, "NotFoundError", 203)
+    images[0] |= {"content": photo_b64(LIVE_SAMPLE)}
+    refused(api.post("match_and_search", json={"images": images}), 400, "InvalidRequestError", 203)

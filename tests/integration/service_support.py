@@ -1,4 +1,5 @@
-"""Helpers for the service tests: reflection queries, free ports, a real `python -m` service process."""
+"""Helpers for the service tests: an in-process server and its client, health and reflection queries, free
+ports, a real `python -m` service process."""
 
 from __future__ import annotations
 
@@ -8,15 +9,52 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 from google.protobuf import descriptor_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from libs.rpc import RpcServer, TLSFiles, secure_channel, wait_healthy
+
 REPO = Path(__file__).resolve().parents[2]
+
+
+@asynccontextmanager
+async def serving_in_process(rpc: RpcServer, client_tls: TLSFiles) -> AsyncIterator[grpc.aio.Channel]:
+    """Starts the bound server `rpc`, reports it SERVING, yields an mTLS channel to it; stops it after."""
+    await rpc.start()
+    await rpc.mark_serving()
+    try:
+        async with secure_channel(f"127.0.0.1:{rpc.port}", client_tls) as channel:
+            yield channel
+    finally:
+        await rpc.stop(0)
+
+
+@dataclass(frozen=True)
+class ServedDescription:
+    """What a generic client learns about a service: its health, and what reflection describes."""
+
+    health: int  # HealthCheckResponse.ServingStatus
+    services: set[str]
+    file_names: list[str]  # proto files reflection sends for the service
+
+    @property
+    def serving(self) -> bool:
+        return self.health == health_pb2.HealthCheckResponse.SERVING
+
+
+async def served_description(channel: grpc.aio.Channel, service_name: str) -> ServedDescription:
+    health = health_pb2_grpc.HealthStub(channel)
+    response = await health.Check(health_pb2.HealthCheckRequest(service=service_name), timeout=5)
+    return ServedDescription(
+        response.status, await reflected_services(channel), await reflected_file_names(channel, service_name)
+    )
 
 
 async def reflected_services(channel: grpc.aio.Channel) -> set[str]:
@@ -78,3 +116,34 @@ def service_env(prefix: str, certs: Path, name: str, port: int, models_dir: Path
         "VISAGE_MODELS_DIR": str(models_dir),
         "VISAGE_MODELS_ALLOW_DOWNLOAD": "false",
     }
+
+
+@dataclass
+class ServiceRun:
+    """A `python -m` service while it runs, then how it ended after SIGTERM (filled in on exit)."""
+
+    channel: grpc.aio.Channel
+    code: int | None = None
+    seconds: float = 0.0  # from SIGTERM to exit
+    output: str = ""  # everything it printed
+
+
+@asynccontextmanager
+async def serving_subprocess(
+    name: str,
+    service_name: str,
+    certs: Path,
+    client_tls: TLSFiles,
+    models_dir: Path,
+    extra_env: dict[str, str] | None = None,
+) -> AsyncIterator[ServiceRun]:
+    """`python -m services.<name>` configured as the launcher does, with a channel to it once it is SERVING;
+    on exit the process gets SIGTERM."""
+    port = free_port()
+    env = service_env(f"VISAGE_{name.upper()}_", certs, name, port, models_dir) | (extra_env or {})
+    with service_process(f"services.{name}", env) as process:
+        async with secure_channel(f"127.0.0.1:{port}", client_tls) as channel:
+            await wait_healthy(channel, service_name, timeout=60)
+            run = ServiceRun(channel)
+            yield run
+        run.code, run.seconds, run.output = stop_with_sigterm(process)

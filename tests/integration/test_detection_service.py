@@ -8,25 +8,17 @@ from pathlib import Path
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from visage.common.v1 import image_pb2
 from visage.detection.v1 import detection_pb2, detection_pb2_grpc, params_pb2
 
 from libs.errors import CorruptImageError
 from libs.faces import FaceEngine
 from libs.imaging import decode_image
-from libs.rpc import ServerSettings, TLSFiles, error_from_rpc, secure_channel, wait_healthy
+from libs.rpc import ServerSettings, TLSFiles, error_from_rpc
 from services.common.inference import InferenceRunner
 from services.detection.servicer import SERVICE_NAME, create_detection_server
 from services.detection.settings import DetectionSettings
-from tests.integration.service_support import (
-    free_port,
-    reflected_file_names,
-    reflected_services,
-    service_env,
-    service_process,
-    stop_with_sigterm,
-)
+from tests.integration.service_support import served_description, serving_in_process, serving_subprocess
 
 pytestmark = pytest.mark.integration
 
@@ -42,12 +34,8 @@ async def channel(
         server=ServerSettings(port=0), tls=TLSFiles.in_directory(dev_certs, "detection")
     )
     runner = InferenceRunner(workers=1, engine=face_engine)
-    rpc = await create_detection_server(settings, runner)
-    await rpc.start()
-    await rpc.mark_serving()
-    async with secure_channel(f"127.0.0.1:{rpc.port}", gateway_tls) as channel:
+    async with serving_in_process(await create_detection_server(settings, runner), gateway_tls) as channel:
         yield channel
-    await rpc.stop(0)
     runner.close()
 
 
@@ -100,26 +88,20 @@ async def test_a_broken_image_is_invalid_argument_with_a_clear_message(
 
 
 async def test_health_is_serving_and_reflection_describes_the_service(channel: grpc.aio.Channel) -> None:
-    health = health_pb2_grpc.HealthStub(channel)
-    response = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
+    described = await served_description(channel, SERVICE_NAME)
 
-    assert response.status == health_pb2.HealthCheckResponse.SERVING
-    assert SERVICE_NAME in await reflected_services(channel)
-    assert "visage/detection/v1/detection.proto" in await reflected_file_names(channel, SERVICE_NAME)
+    assert described.serving
+    assert SERVICE_NAME in described.services
+    assert "visage/detection/v1/detection.proto" in described.file_names
 
 
 async def test_python_m_services_detection_serves_then_exits_0_on_sigterm(
     dev_certs: Path, gateway_tls: TLSFiles, models_dir: Path, faces_dir: Path
 ) -> None:
-    port = free_port()
-    env = service_env("VISAGE_DETECTION_", dev_certs, "detection", port, models_dir)
-    with service_process("services.detection", env) as process:
-        async with secure_channel(f"127.0.0.1:{port}", gateway_tls) as channel:
-            await wait_healthy(channel, SERVICE_NAME, timeout=60)
-            request = detection_pb2.DetectRequest(image=(faces_dir / GROUP_OF_8).read_bytes())
-            response = await detection_pb2_grpc.DetectionServiceStub(channel).Detect(request, timeout=30)
-            assert len(response.results.detections) == 8
+    async with serving_subprocess("detection", SERVICE_NAME, dev_certs, gateway_tls, models_dir) as run:
+        request = detection_pb2.DetectRequest(image=(faces_dir / GROUP_OF_8).read_bytes())
+        response = await detection_pb2_grpc.DetectionServiceStub(run.channel).Detect(request, timeout=30)
+        assert len(response.results.detections) == 8
 
-        code, seconds, output = stop_with_sigterm(process)
-    assert code == 0, output
-    assert seconds < 5, output
+    assert run.code == 0, run.output
+    assert run.seconds < 5, run.output

@@ -8,23 +8,15 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from visage.matching.v1 import descriptors_pb2, matching_pb2, matching_pb2_grpc
 
 from libs.errors import CorruptImageError, ImagesCountLimitError, TooFewImagesError
 from libs.faces import FaceEngine
-from libs.rpc import ServerSettings, TLSFiles, error_from_rpc, secure_channel, wait_healthy
+from libs.rpc import ServerSettings, TLSFiles, error_from_rpc
 from services.common.inference import InferenceRunner
 from services.matching.servicer import SERVICE_NAME, create_matching_server
 from services.matching.settings import MatchingSettings
-from tests.integration.service_support import (
-    free_port,
-    reflected_file_names,
-    reflected_services,
-    service_env,
-    service_process,
-    stop_with_sigterm,
-)
+from tests.integration.service_support import served_description, serving_in_process, serving_subprocess
 
 pytestmark = pytest.mark.integration
 
@@ -41,12 +33,8 @@ async def channel(
     tls = TLSFiles.in_directory(dev_certs, "matching")
     settings = MatchingSettings(server=ServerSettings(port=0), tls=tls)
     runner = InferenceRunner(workers=1, engine=face_engine)
-    rpc = await create_matching_server(settings, runner)
-    await rpc.start()
-    await rpc.mark_serving()
-    async with secure_channel(f"127.0.0.1:{rpc.port}", gateway_tls) as channel:
+    async with serving_in_process(await create_matching_server(settings, runner), gateway_tls) as channel:
         yield channel
-    await rpc.stop(0)
     runner.close()
 
 
@@ -125,28 +113,22 @@ async def test_compute_descriptors_reports_a_bad_image_in_its_status(
 
 
 async def test_health_is_serving_and_reflection_describes_the_service(channel: grpc.aio.Channel) -> None:
-    health = health_pb2_grpc.HealthStub(channel)
-    response = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
+    described = await served_description(channel, SERVICE_NAME)
 
-    assert response.status == health_pb2.HealthCheckResponse.SERVING
-    assert SERVICE_NAME in await reflected_services(channel)
-    assert "visage/matching/v1/matching.proto" in await reflected_file_names(channel, SERVICE_NAME)
+    assert described.serving
+    assert SERVICE_NAME in described.services
+    assert "visage/matching/v1/matching.proto" in described.file_names
 
 
 async def test_python_m_services_matching_serves_then_exits_0_on_sigterm(
     dev_certs: Path, gateway_tls: TLSFiles, models_dir: Path, faces_dir: Path
 ) -> None:
-    port = free_port()
-    env = service_env("VISAGE_MATCHING_", dev_certs, "matching", port, models_dir)
-    with service_process("services.matching", env) as process:
-        async with secure_channel(f"127.0.0.1:{port}", gateway_tls) as channel:
-            await wait_healthy(channel, SERVICE_NAME, timeout=60)
-            request = matching_pb2.MatchRequest(
-                images=[image(faces_dir, GORE_1), image(faces_dir, GORE_2, type=1)]
-            )
-            response = await matching_pb2_grpc.MatchingServiceStub(channel).Match(request, timeout=30)
-            assert len(response.results) == 1
+    async with serving_subprocess("matching", SERVICE_NAME, dev_certs, gateway_tls, models_dir) as run:
+        request = matching_pb2.MatchRequest(
+            images=[image(faces_dir, GORE_1), image(faces_dir, GORE_2, type=1)]
+        )
+        response = await matching_pb2_grpc.MatchingServiceStub(run.channel).Match(request, timeout=30)
+        assert len(response.results) == 1
 
-        code, seconds, output = stop_with_sigterm(process)
-    assert code == 0, output
-    assert seconds < 5, output
+    assert run.code == 0, run.output
+    assert run.seconds < 5, run.output
