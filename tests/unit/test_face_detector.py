@@ -79,11 +79,10 @@ def test_detector_matches_opencv_face_detector_yn(
     image = decode_image((faces_dir / relative).read_bytes())
     ours = face_engine.detector.detect(image)
     # OpenCV gets the image we scale to, since FaceDetectorYN does not scale; its results are mapped back.
-    _, scale = face_engine.detector.prepare(image)
-    size = (round(image.shape[1] * scale[0]), round(image.shape[0] * scale[1]))
-    interpolation = cv2.INTER_AREA if scale[0] < 1 else cv2.INTER_LINEAR
+    scaled, scale = face_engine.detector.scaled(image)
+    size = (scaled.shape[1], scaled.shape[0])
     opencv = cv2.FaceDetectorYN.create(str(resolve("yunet", model_settings)), "", size, 0.6, 0.3, 5000)
-    _, theirs = opencv.detect(cv2.resize(image, size, interpolation=interpolation))
+    _, theirs = opencv.detect(scaled)
     assert theirs is not None and len(theirs) == len(ours) >= 1
     for face, row in zip(ours, theirs[np.argsort(-theirs[:, 14])], strict=True):
         np.testing.assert_allclose(face.box, row[:4] / np.tile(scale, 2), atol=1.0)
