@@ -7,7 +7,10 @@ backend and size: bulk-load rate, search latency p50/p99 without and with a grou
 about 1 % of the vectors) through `libs.stores` `MilvusVectorIndex` as the service uses it (64 candidates,
 what a search with `limit` ≤ 16 asks for), next to exact brute-force search in numpy over the same vectors;
 and recall@1: the share of probes whose top hit is the exact search's top hit. "Hard" queries are fresh
-synthetic descriptors with no true match, where the nearest neighbour is only slightly nearer than the next.
+synthetic descriptors with no true match, where the nearest neighbour is only slightly nearer than the next;
+they are also run with a 4× wider HNSW search (`search_ef`) to show what the default breadth leaves. Before
+measuring, the bench waits until every stored gallery vector finds itself: Milvus reports an index built
+before its searches see every new segment.
 End to end (`bench/search_api.py`): enrolment rate (create a person, add a photo; 4 clients) next to the
 descriptor computation alone in process at the same concurrency, and POST /api/search with the probe
 photos (`limit` 10) next to its limit, the probe's descriptor computed in process plus the index search.
@@ -40,7 +43,15 @@ from bench.search_api import (
     identification_api,
     measure_api_search,
 )
-from bench.search_index import Corpus, Probe, SearchFigures, load_synthetic, measure_search, wait_indexed
+from bench.search_index import (
+    Corpus,
+    Probe,
+    SearchFigures,
+    load_synthetic,
+    measure_search,
+    wait_indexed,
+    wait_visible,
+)
 from bench.section import Section
 from bench.synthetic import DescriptorModel, ExactIndex
 from libs.faces import FaceEngine
@@ -163,15 +174,16 @@ def _api_rows(
             f"{found.p99_ms:.1f}",
             f"{limits[kind]:.1f}",
             ratio(found.p50_ms, limits[kind]),
-            f"{found.rank1:.3f}",
-            str(found.queries),
+            f"{found.rank1:.3f} ({found.rank1_queries})",
+            str(found.timed_queries),
         ]
         for kind, found in figures.items()
     ]
 
 
-async def _open_index(url: str) -> VectorIndex:
-    return await open_vectors(StoreSettings(vectors_url=url, collection=COLLECTION))
+async def _open_index(url: str, **settings: object) -> VectorIndex:
+    """The index as the service opens it (its default HNSW parameters unless overridden)."""
+    return await open_vectors(StoreSettings(vectors_url=url, collection=COLLECTION, **settings))  # type: ignore[arg-type]
 
 
 async def _measure_index(
@@ -193,6 +205,7 @@ async def _measure_index(
         await index.close()
     index = await _open_index(url)
     try:
+        waited += await wait_visible(index, data.gallery_vectors, person_ids)
         slot = data.gallery_slot()
         probes = [
             Probe(vector, person_ids[slot[photo.identity]], group_of[slot[photo.identity]])
@@ -216,6 +229,14 @@ async def _measure_index(
         }
     finally:
         await index.close()
+    # The same hard queries with a 4× wider HNSW search: what recall the default search breadth leaves.
+    wide = await _open_index(url, search_ef=4 * StoreSettings().search_ef)
+    try:
+        figures[f"hard queries, search_ef {4 * StoreSettings().search_ef}"] = await measure_search(
+            wide, corpus, hard, CANDIDATES, False, BUDGET_SECONDS
+        )
+    finally:
+        await wide.close()
     return figures, rate, waited
 
 
@@ -279,7 +300,7 @@ def measure_backend(
             run.index_rows += _index_rows(label, size, figures)
             run.notes.append(
                 f"{label}, {size:,} vectors: loaded at {rate:,.0f} vectors/s through `VectorIndex.upsert`, "
-                f"index built {waited:.0f} s after the last write"
+                f"searches found every stored vector {waited:.0f} s after the last write"
             )
             if api_error is None:
                 slot = data.gallery_slot()
@@ -328,7 +349,17 @@ def run(settings: BenchSettings) -> Section:
     api_rows = [row for r in runs for row in r.api_rows]
     if api_rows:
         section.table(
-            ["backend", "vectors", "queries", "p50 ms", "p99 ms", "limit ms", "p50 / limit", "rank-1", "n"],
+            [
+                "backend",
+                "vectors",
+                "queries",
+                "p50 ms",
+                "p99 ms",
+                "limit ms",
+                "p50 / limit",
+                "rank-1 (n)",
+                "timed n",
+            ],
             api_rows,
             title="POST /api/search end to end",
         )
@@ -354,10 +385,13 @@ def _verdicts(runs: list[BackendRun]) -> list[str]:
     for r in runs:
         for row in r.api_rows:
             label, size, kind, p50 = row[0], row[1], row[2], float(row[3])
-            verdict = "meets" if p50 < TARGET_P50_MS else "misses"
+            verdict = ""
+            if size == f"{1_000_000:,}":
+                verdict = "; " + ("meets" if p50 < TARGET_P50_MS else "misses")
+                verdict += f" the {TARGET_P50_MS:.0f} ms target at 10^6 vectors"
             lines.append(
                 f"POST /api/search, {label} with {size} vectors, {kind}: p50 {p50:.1f} ms "
-                f"({row[6]}× its in-process limit); {verdict} the {TARGET_P50_MS:.0f} ms target"
+                f"({row[6]}× its in-process limit){verdict}"
             )
         for row in r.index_rows:
             if row[2].startswith("real probes"):

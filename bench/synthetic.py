@@ -1,10 +1,12 @@
 """Synthetic face descriptors for search at scale, and the exact search they are checked against.
 
-Real SFace descriptors are not spread evenly over the sphere: they share a mean direction, and two photos of
-different people have a cosine around 0.1 rather than 0. Distractors drawn evenly would be easier to tell
-apart than real faces (and easier for an approximate index), so the generator draws from a Gaussian with the
-real descriptors' mean and per-dimension spread, scaled so that synthetic pairs have the same mean cosine as
-the real impostor pairs, then normalises.
+Real SFace descriptors are not spread evenly over the sphere: they share a mean direction, two photos of
+different people have a cosine around 0.1 rather than 0, and their variance sits in fewer directions than
+128. The generator draws from a Gaussian with the real descriptors' mean and covariance (shrunk towards its
+diagonal, as a few hundred photos estimate a 128×128 covariance only roughly), scaled so that
+synthetic pairs have the same mean cosine as the real impostor pairs, then normalises. Isotropic noise would
+make both the faces and the index's job unrealistic: an approximate index finds neighbours less reliably in
+data that really uses all 128 dimensions.
 """
 
 from __future__ import annotations
@@ -14,28 +16,36 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Weight of the diagonal in the covariance estimate. Chosen so that the tail of synthetic-to-real cosines
+# resembles the real impostor tail on shared/faces (99.9th percentile 0.41 against 0.37 for real pairs; with
+# 0.2 it is 0.53 and a fifth of the probes meet a synthetic face nearer than their own at 10^5 vectors).
+SHRINKAGE = 0.8
+
 
 @dataclass(frozen=True)
 class DescriptorModel:
     mean: np.ndarray  # (128,)
-    spread: np.ndarray  # (128,) per-dimension standard deviation, scaled
+    mixing: np.ndarray  # 128×128: a standard normal vector times its transpose has the scaled covariance
     target_cosine: float  # mean cosine of real impostor pairs
 
     @classmethod
     def fit(cls, real: np.ndarray, impostor_cosine: float, seed: int = 0) -> DescriptorModel:
         """Fit to real unit descriptors (N×128) so that synthetic pairs average `impostor_cosine`."""
-        mean, std = real.mean(axis=0), real.std(axis=0)
+        mean = real.mean(axis=0)
+        covariance = np.cov(real, rowvar=False)
+        covariance = (1 - SHRINKAGE) * covariance + SHRINKAGE * np.diag(np.diag(covariance))
+        values, vectors = np.linalg.eigh(covariance)
+        mixing = vectors * np.sqrt(np.clip(values, 0.0, None))
         low, high = 0.05, 20.0
         for _ in range(40):  # bisection on the spread's scale: more spread, lower mean cosine
             scale = (low + high) / 2
-            model = cls(mean, std * scale, impostor_cosine)
-            cosine = model.mean_pair_cosine(np.random.default_rng(seed))
+            cosine = cls(mean, mixing * scale, impostor_cosine).mean_pair_cosine(np.random.default_rng(seed))
             low, high = (scale, high) if cosine > impostor_cosine else (low, scale)
-        return cls(mean, std * (low + high) / 2, impostor_cosine)
+        return cls(mean, mixing * (low + high) / 2, impostor_cosine)
 
     def sample(self, count: int, rng: np.random.Generator) -> np.ndarray:
         """`count`×128 float32 unit vectors."""
-        raw = self.mean + rng.standard_normal((count, self.mean.size)) * self.spread
+        raw = self.mean + rng.standard_normal((count, self.mean.size)) @ self.mixing.T
         raw /= np.linalg.norm(raw, axis=1, keepdims=True)
         return raw.astype(np.float32)
 
