@@ -4,12 +4,20 @@ the caller owns, every listener on a free loopback port, stopped on exit.
 The package's own `MilvusServer` leaves the embedded etcd on its default ports (2379/2380), so a second server
 on the machine (a test run, say) fails to start; we write the config, point etcd at an embed config with free
 ports, and run the binary ourselves.
+
+Two settings differ from the package's, so that a bulk load is indexed once: growing segments are sealed at
+60 % of the segment size instead of 23 %, and automatic compaction is off. With the defaults, 10^6 descriptors
+were sealed in ~80 000-row segments, which Milvus 2.3 counts as small and merges three at a time, and each
+merged segment was compacted once more on its own to tidy its files; every step builds the HNSW graph of the
+new segment again, and searches found every stored vector only 16 minutes after the last write. The benchmark
+deletes nothing, so compaction has nothing to reclaim. A deployment that bulk-loads would tune the same.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import time
 import urllib.error
@@ -70,9 +78,12 @@ def milvus_server(data_dir: Path) -> Iterator[str]:
     milvus_yaml = data_dir / "configs" / "milvus.yaml"
     etcd = _etcd_config(data_dir, ports["etcd_port"])
     text = milvus_yaml.read_text(encoding="utf-8")
-    milvus_yaml.write_text(
-        text.replace("\netcd:\n", f"\netcd:\n  config:\n    path: {etcd}\n", 1), encoding="utf-8"
-    )
+    text = text.replace("\netcd:\n", f"\netcd:\n  config:\n    path: {etcd}\n", 1)
+    for key, value in (("sealProportion", "0.6"), ("enableAutoCompaction", "false")):
+        text, found = re.subn(rf"(\n\s+{key}:) \S+", rf"\1 {value}", text, count=1)
+        if not found:
+            raise RuntimeError(f"{milvus_yaml} has no {key} to set")
+    milvus_yaml.write_text(text, encoding="utf-8")
     health_port = free_port()
     bin_dir = data_dir / "bin"
     environment = os.environ | {

@@ -2,8 +2,9 @@
 
 The platform runs matching (descriptors), identification and the gateway as real processes over mTLS, with
 its stores under a folder the benchmark owns: SQLite, a photo folder, and the given Milvus (server or Lite).
-The orphan scan of the reconciler is pushed out of the run: it would delete the synthetic vectors, which have
-no SQL rows (the service drops such hits from results, so they cost search time without being returned).
+The synthetic descriptors get their SQL rows from `bench/search_sql.py`. The orphan scan of the reconciler is
+pushed out of the run: it walks every stored vector, background work that would compete with the timed
+searches on two cores.
 """
 
 from __future__ import annotations
@@ -26,10 +27,15 @@ BACKENDS = ("matching", "identification")
 ENROL_CLIENTS = 4
 
 
+def sql_database(workdir: Path) -> Path:
+    """The identification service's SQLite file (there once the service has started)."""
+    return workdir / "identification" / "identification.db"
+
+
 def platform_environment(workdir: Path, vectors_url: str, collection: str) -> dict[str, str]:
     prefix = "VISAGE_IDENTIFICATION_"
     return {
-        f"{prefix}STORES__DATA_DIR": str(workdir / "identification"),
+        f"{prefix}STORES__DATA_DIR": str(sql_database(workdir).parent),
         f"{prefix}STORES__VECTORS_URL": vectors_url,
         f"{prefix}STORES__COLLECTION": collection,
         f"{prefix}ORPHAN_SCAN_PERIOD_SECONDS": str(10**9),

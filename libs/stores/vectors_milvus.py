@@ -81,11 +81,11 @@ class MilvusVectorIndex:
         url: str,
         collection: str,
         *,
-        hnsw_m: int = 16,
-        hnsw_ef_construction: int = 200,
-        search_ef: int = 128,
-        consistency: str = "Session",
-        timeout: float = 5.0,
+        hnsw_m: int,
+        hnsw_ef_construction: int,
+        search_ef: int,
+        consistency: str,
+        timeout: float,
         threads: int = 8,
     ) -> MilvusVectorIndex:
         location = MilvusLocation.parse(url)
