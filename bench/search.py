@@ -204,8 +204,8 @@ async def _measure_index(
     and wait for the index build, then measure on a freshly opened index, as a service started on this
     collection would see it; (figures, load rate, wait s, gallery vectors a search for themselves still
     missed when the wait gave up)."""
-    index = await _open_index(url)
     sql = SqlGallery(sql_path) if sql_path.exists() else None
+    index = await _open_index(url)
     try:
         rate = await load_synthetic(index, corpus, data.model, size - len(corpus.exact), rng, sql=sql)
         waited = await asyncio.to_thread(wait_indexed, MilvusLocation.parse(url).uri, COLLECTION)
@@ -241,9 +241,10 @@ async def _measure_index(
     finally:
         await index.close()
     # The same hard queries with a 4× wider HNSW search: what recall the default search breadth leaves.
-    wide = await _open_index(url, search_ef=4 * StoreSettings().search_ef)
+    wide_ef = 4 * StoreSettings().search_ef
+    wide = await _open_index(url, search_ef=wide_ef)
     try:
-        figures[f"hard queries, search_ef {4 * StoreSettings().search_ef}"] = await measure_search(
+        figures[f"hard queries, search_ef {wide_ef}"] = await measure_search(
             wide, corpus, hard, CANDIDATES, False, BUDGET_SECONDS
         )
     finally:
@@ -408,8 +409,7 @@ def run(settings: BenchSettings) -> Section:
         "on the synthetic distractors (`bench/synthetic.py`): real faces may be easier or harder for HNSW, "
         "and no gallery of 10^6 real faces was available to check."
     )
-    all_api = [row for r in runs for row in r.api_rows]
-    for line in verdicts(all_api, [row for r in runs for row in r.index_rows]):
+    for line in verdicts(api_rows, [row for r in runs for row in r.index_rows]):
         section.highlight(line)
     return section
 

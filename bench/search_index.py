@@ -104,9 +104,9 @@ async def wait_visible(
     index: VectorIndex, vectors: Sequence[np.ndarray], person_ids: Sequence[str], timeout: float = 900.0
 ) -> tuple[float, int]:
     """Wait until every given stored vector finds itself first, three checks in a row 5 s apart, or until
-    `timeout`; returns (seconds waited, vectors still not found). Milvus reports an index as built before the
-    query node has swapped the new segments in: for a while after a bulk load, searches miss part of the data
-    (7 % of 40 000 vectors for ~15 s here, 14 minutes at 10^6)."""
+    `timeout`; returns (seconds waited, vectors still not found). The check behind `wait_indexed`: it says
+    whether searches really see every segment (without the reload there, they missed 7 % of 40 000 vectors
+    for ~15 s after a bulk load)."""
     start = time.monotonic()
     streak = missing = 0
     while streak < 3 and time.monotonic() - start < timeout:
