@@ -21,7 +21,8 @@ from libs.identification.context import IdentificationContext
 from libs.identification.records import PersonMatch, ScoredImage
 from libs.identification.repository import images as images_sql
 from libs.identification.repository.images import NameFilter
-from libs.stores.ports import VectorHit
+from libs.identification.repository.rows import image_from_row
+from libs.stores.ports import Row, VectorHit
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,36 +55,46 @@ async def rank_persons(
     while True:
         hits = await ctx.vectors.search(vector, wanted, query.group_ids or None)
         near = [hit for hit in hits if distance_from_cosine(hit.cosine) <= threshold]
-        matches = await _matches(ctx, near, model, query)
+        matches = await _matches(ctx, near, model, query, limit)
         exhausted = len(hits) < wanted or len(near) < len(hits) or wanted >= config.max_candidates
         if len(matches) >= limit or exhausted:
             break
         wanted = min(config.max_candidates, wanted * 2)
-    matches = matches[:limit]
     if query.with_images:
         matches = await _with_contents(ctx, matches)
     return tuple(matches)
 
 
 async def _matches(
-    ctx: IdentificationContext, hits: Sequence[VectorHit], model: str, query: RankQuery
+    ctx: IdentificationContext, hits: Sequence[VectorHit], model: str, query: RankQuery, limit: int
 ) -> list[PersonMatch]:
-    candidates, persons = await images_sql.search_candidates(
+    """The first `limit` persons of the hits that SQL keeps, each with all its hit images."""
+    rows = await images_sql.search_candidates(
         ctx.database, [hit.image_id for hit in hits], ctx.now_ms(), query.group_ids, query.names
     )
-    by_person: dict[str, list[ScoredImage]] = {}
+    by_person: dict[str, list[tuple[Row, VectorHit]]] = {}
     for hit in sorted(hits, key=lambda h: -h.cosine):
-        candidate = candidates.get(hit.image_id)
-        if candidate is None or candidate.model != model:
+        row = rows.get(hit.image_id)
+        if row is None or row["model"] != model:
             continue
-        scored = ScoredImage(
-            candidate.image,
-            distance=float(distance_from_cosine(hit.cosine)),
-            similarity=float(similarity_from_cosine(hit.cosine)),
-        )
-        by_person.setdefault(candidate.image.person_id, []).append(scored)
+        person_id = row["person_id"]
+        if person_id in by_person or len(by_person) < limit:
+            by_person.setdefault(person_id, []).append((row, hit))
+    # Only the persons shown are parsed and have their groups read: most candidates rank below them.
+    persons = await images_sql.candidate_persons(ctx.database, [found[0][0] for found in by_person.values()])
     # Dicts keep insertion order and hits come best first: persons are already ranked by best distance.
-    return [PersonMatch(persons[person_id], tuple(images)) for person_id, images in by_person.items()]
+    return [
+        PersonMatch(persons[person_id], tuple(_scored(row, hit) for row, hit in found))
+        for person_id, found in by_person.items()
+    ]
+
+
+def _scored(row: Row, hit: VectorHit) -> ScoredImage:
+    return ScoredImage(
+        image_from_row(row),
+        distance=float(distance_from_cosine(hit.cosine)),
+        similarity=float(similarity_from_cosine(hit.cosine)),
+    )
 
 
 async def _with_contents(ctx: IdentificationContext, matches: list[PersonMatch]) -> list[PersonMatch]:

@@ -8,25 +8,28 @@ image, and the call answers 201 with it. A probe without a face is refused (400,
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from libs.errors import InvalidRequestError
 from libs.faces.compare import similarity_from_cosine
 from libs.identification.context import IdentificationContext
 from libs.identification.images import Images
 from libs.identification.persons import Persons
-from libs.identification.photos import check_resize, load_upload
+from libs.identification.photos import LoadedPhoto, check_resize, load_upload
 from libs.identification.probe import describe_one, vector_of
 from libs.identification.ranking import RankQuery, checked_query, rank_persons
 from libs.identification.records import PersonFields, PersonMatch, ScoredImage, Upload
 from libs.identification.repository.groups import require_groups
 from libs.identification.repository.images import NameFilter
 from libs.identification.values import checked_ids, checked_name
-from libs.usecases import CropRequest, FaceFinding
+from libs.usecases import CropRequest, FaceFinding, ImageDescriptors
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +103,9 @@ class Search:
         check_resize(query.image.resize)
         if query.create_person is not None:
             checked_name(query.create_person.name, "createPerson.name")
-        await require_groups(self._ctx.database, group_ids)
-        photo = await load_upload(self._ctx, query.image)
-        described, model = await describe_one(
-            self._ctx, photo.data, "image", detect_all=query.detect_all, crop=query.crop
+        # The groups are looked up while the photo is described; an unknown group still answers first.
+        photo, (described, model) = await _checked_first(
+            require_groups(self._ctx.database, group_ids), self._describe(query)
         )
         faces = []
         for face in described.faces:
@@ -131,3 +133,25 @@ class Search:
             scored = ScoredImage(image, 0.0, float(similarity_from_cosine(1.0)), content)
             created = PersonMatch(person, (scored,))
         return SearchOutcome(tuple(faces), created, image_hash, model)
+
+    async def _describe(self, query: SearchQuery) -> tuple[LoadedPhoto, tuple[ImageDescriptors, str]]:
+        photo = await load_upload(self._ctx, query.image)
+        described = await describe_one(
+            self._ctx, photo.data, "image", detect_all=query.detect_all, crop=query.crop
+        )
+        return photo, described
+
+
+async def _checked_first(check: Awaitable[None], work: Awaitable[T]) -> T:
+    """`work`'s result, with `check` run alongside it; an error of `check` wins, as if it had run first."""
+    checking = asyncio.ensure_future(check)
+    try:
+        result = await work
+    except Exception:
+        await checking
+        raise
+    except BaseException:
+        checking.cancel()
+        raise
+    await checking
+    return result

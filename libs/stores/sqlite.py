@@ -64,8 +64,8 @@ class SqliteSession:
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         with _translated(self._path):
-            async with self._connection.execute(to_sqlite_placeholders(sql), portable_args(args)) as cursor:
-                return [dict(row) for row in await cursor.fetchall()]
+            rows = await self._connection.execute_fetchall(to_sqlite_placeholders(sql), portable_args(args))
+            return [dict(row) for row in rows]
 
     async def fetchrow(self, sql: str, *args: Any) -> Row | None:
         rows = await self.fetch(sql, *args)

@@ -1,7 +1,9 @@
 """`VectorIndex` on Milvus through pymilvus: one adapter for a Milvus server and for Milvus Lite.
 
 Only the URI differs (`http://host:19530` or a local `.../milvus.db`, which pymilvus serves with the
-in-process Milvus Lite). The collection is described in `milvus_collection`.
+in-process Milvus Lite), and how a group filter is written: each flavour's collection holds the groups a
+second time in the form it filters fastest (`milvus_collection.GROUP_KEYS`, `GROUP_HASHES`). The collection
+is described in `milvus_collection`.
 
 Read-your-writes: searches and queries use the Session consistency level by default. pymilvus remembers, per
 server and collection, the timestamp of the last upsert this process made and the server waits until the
@@ -19,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -30,7 +34,15 @@ from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException, ParamError
 
 from libs.errors import UnavailableError
-from libs.stores.milvus_collection import DIMENSION, MAX_GROUPS, MAX_TOPK, ensure_collection
+from libs.stores.milvus_collection import (
+    DIMENSION,
+    GROUP_HASHES,
+    GROUP_KEYS,
+    GROUP_KEYS_LENGTH,
+    MAX_GROUPS,
+    MAX_TOPK,
+    ensure_collection,
+)
 from libs.stores.milvus_location import MilvusLocation
 from libs.stores.ports import VectorHit, VectorRecord
 
@@ -46,14 +58,42 @@ def _vector(values: np.ndarray) -> list[float]:
     return vector.tolist()
 
 
-def _row(image_id: str, person_id: str, groups: Sequence[str], vector: Any) -> dict[str, Any]:
+# Group ids that need no escaping in a LIKE pattern or between "|" separators (uuids, the tests' "g1").
+_PLAIN_ID = re.compile(r"[A-Za-z0-9-]+")
+
+
+def _row(
+    image_id: str, person_id: str, groups: Sequence[str], vector: Any, group_field: str
+) -> dict[str, Any]:
     if len(groups) > MAX_GROUPS:
         raise ValueError(f"a vector can carry at most {MAX_GROUPS} groups, not {len(groups)}")
-    return {"image_id": image_id, "person_id": person_id, "groups": list(groups), "vector": _vector(vector)}
+    row = {"image_id": image_id, "person_id": person_id, "groups": list(groups), "vector": _vector(vector)}
+    if group_field == GROUP_HASHES:
+        row[GROUP_HASHES] = [_group_hash(group) for group in groups]
+    elif group_field == GROUP_KEYS:
+        # Other ids are found through the array alone (`_group_condition`): "x|y" here would match "x".
+        keys = "|" + "".join(f"{group}|" for group in groups if _PLAIN_ID.fullmatch(group))
+        if len(keys) > GROUP_KEYS_LENGTH:
+            raise ValueError(f"the group ids of a vector take at most {GROUP_KEYS_LENGTH} characters on Lite")
+        row[GROUP_KEYS] = keys
+    return row
 
 
 def _quoted(values: Sequence[str]) -> str:
     return json.dumps(list(values))  # a Milvus string list literal: ["a", "b"] with escapes
+
+
+def _group_hash(group: str) -> int:
+    return int.from_bytes(hashlib.blake2b(group.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _group_condition(groups: Sequence[str], group_field: str) -> str:
+    """The filter for vectors in any of `groups`, on the collection's group filter field."""
+    if group_field == GROUP_HASHES:
+        return f"array_contains_any({GROUP_HASHES}, {[_group_hash(group) for group in groups]})"
+    if group_field == GROUP_KEYS and all(_PLAIN_ID.fullmatch(group) for group in groups):
+        return " or ".join(f'{GROUP_KEYS} like "%|{group}|%"' for group in groups)
+    return f"array_contains_any(groups, {_quoted(groups)})"
 
 
 class MilvusVectorIndex:
@@ -67,6 +107,7 @@ class MilvusVectorIndex:
         consistency: str,
         timeout: float,
     ) -> None:
+        self._group_field = "groups"  # set by `open` from the collection's schema
         self._client = client
         self._location = location
         self._collection = collection
@@ -100,9 +141,15 @@ class MilvusVectorIndex:
             raise UnavailableError(f"cannot connect to Milvus at {location}{hint}: {error}") from error
         index = cls(client, location, collection, executor, search_ef, consistency, timeout)
         try:
-            await index._run(
+            index._group_field = await index._run(
                 lambda: ensure_collection(
-                    client, collection, consistency, hnsw_m, hnsw_ef_construction, timeout
+                    client,
+                    collection,
+                    consistency,
+                    hnsw_m,
+                    hnsw_ef_construction,
+                    timeout,
+                    lite=location.lite_path is not None,
                 )
             )
         except BaseException:
@@ -111,7 +158,10 @@ class MilvusVectorIndex:
         return index
 
     async def upsert(self, records: Sequence[VectorRecord]) -> None:
-        rows = [_row(record.image_id, record.person_id, record.groups, record.vector) for record in records]
+        rows = [
+            _row(record.image_id, record.person_id, record.groups, record.vector, self._group_field)
+            for record in records
+        ]
         for start in range(0, len(rows), _BATCH):
             batch = rows[start : start + _BATCH]
             await self._run(
@@ -157,7 +207,10 @@ class MilvusVectorIndex:
                 timeout=self._timeout,
             )
             if rows:
-                updated = [_row(row["image_id"], row["person_id"], groups, row["vector"]) for row in rows]
+                updated = [
+                    _row(row["image_id"], row["person_id"], groups, row["vector"], self._group_field)
+                    for row in rows
+                ]
                 self._client.upsert(self._collection, updated, timeout=self._timeout)
 
         await self._run(regroup)
@@ -168,7 +221,7 @@ class MilvusVectorIndex:
         if limit <= 0 or (groups is not None and not groups):
             return []  # no group to search in: nothing can match
         limit = min(limit, MAX_TOPK)
-        condition = f"array_contains_any(groups, {_quoted(groups)})" if groups else ""
+        condition = _group_condition(groups, self._group_field) if groups else ""
         query = _vector(vector)
 
         def run() -> list[Any]:

@@ -6,8 +6,11 @@ import uuid
 
 import numpy as np
 import pytest
+from pymilvus import DataType, MilvusClient
 
+from libs.stores.factory import open_vectors
 from libs.stores.milvus_collection import MAX_TOPK
+from libs.stores.milvus_location import MilvusLocation
 from libs.stores.ports import VectorRecord
 from tests.fixtures_stores import StoresUnderTest
 
@@ -65,6 +68,51 @@ async def test_group_filter_keeps_vectors_in_any_of_the_groups(stores: StoresUnd
     assert await stores.vectors.search(query, 15, ["nobody"]) == []
     assert await stores.vectors.search(query, 15, []) == []  # no group asked: nothing can match
     assert len(await stores.vectors.search(query, 15, None)) == 15
+
+
+async def test_group_names_match_exactly(stores: StoresUnderTest) -> None:
+    # Milvus Lite filters groups with LIKE on "|g1|g2|": a group must not match by prefix, by wildcard or by
+    # its separator.
+    vectors = unit_vectors(6, 3)
+    names = ["g1", "g10", "a_b", "axb", "50%", "x|y"]
+    await stores.vectors.upsert(
+        [VectorRecord(f"i{i}", "p", vectors[i], (name,)) for i, name in enumerate(names)]
+    )
+    for i, name in enumerate(names):
+        hits = await stores.vectors.search(vectors[0], 10, [name])
+        assert [hit.image_id for hit in hits] == [f"i{i}"], name
+    assert await stores.vectors.search(vectors[0], 10, ["x"]) == []
+
+
+async def test_a_collection_made_before_the_group_copies_still_filters(stores: StoresUnderTest) -> None:
+    # Collections created before GROUP_HASHES / GROUP_KEYS have only the `groups` array; they keep working.
+    # On the server only: closing a second index on the Lite file would stop the fixture's Lite server too.
+    if stores.kind != "server":
+        pytest.skip("the `groups` array path on Lite is covered by test_group_names_match_exactly")
+    settings = stores.settings.model_copy(update={"collection": f"legacy_{uuid.uuid4().hex[:8]}"})
+    client = MilvusLocation.parse(settings.vectors_location()).connect(5.0)
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("image_id", DataType.VARCHAR, is_primary=True, max_length=64)
+    schema.add_field("person_id", DataType.VARCHAR, max_length=64)
+    schema.add_field("groups", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=64, max_length=64)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=128)
+    index_params = client.prepare_index_params()
+    index_params.add_index(
+        "vector", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 64}
+    )
+    client.create_collection(settings.collection, schema=schema, index_params=index_params)
+    vectors = await open_vectors(settings)
+    try:
+        records, gallery_vectors = gallery(48)
+        await vectors.upsert(records)
+        hits = await vectors.search(gallery_vectors[10], 48, ["g1"])
+        assert sorted(hit.image_id for hit in hits) == sorted(
+            f"i{i}" for i in range(48) if i % 4 and i % 3 == 1
+        )
+    finally:
+        await vectors.close()
+        client.drop_collection(settings.collection)
+        client.close()
 
 
 async def test_set_groups_moves_every_vector_of_the_person_only(stores: StoresUnderTest) -> None:

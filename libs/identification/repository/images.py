@@ -133,12 +133,6 @@ async def existing_image_ids(db: Database, image_ids: Sequence[str]) -> set[str]
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    image: Image
-    model: str
-
-
-@dataclass(frozen=True, slots=True)
 class NameFilter:
     keep: bool  # True = name in `names` ("in"), False = name not in `names` ("nin")
     names: tuple[str, ...]
@@ -150,15 +144,16 @@ async def search_candidates(
     now: int,
     group_ids: Sequence[str] = (),
     names: NameFilter | None = None,
-) -> tuple[dict[str, Candidate], dict[str, Person]]:
-    """Of the vector hits, the `ready` images of visible persons that pass the group and name filters.
+) -> dict[str, Row]:
+    """Of the vector hits, the `ready` images of visible persons that pass the group and name filters: image
+    id → its row (the image's columns and its person's, see `candidate_persons`). The rows stay unparsed:
+    most candidates rank below the persons a search returns.
 
     SQL has the last word on membership: a vector whose group list is stale cannot leak a person into a
     group search."""
     if names is not None and names.keep and not names.names:
-        return {}, {}  # "in" an empty list keeps nobody
-    candidates: dict[str, Candidate] = {}
-    person_rows: dict[str, Row] = {}
+        return {}  # "in" an empty list keeps nobody
+    candidates: dict[str, Row] = {}
     for part in chunks(list(image_ids)):
         args: list[object] = [now, *part]
         sql = (
@@ -178,16 +173,23 @@ async def search_candidates(
             first = len(args) + 1
             sql += f" AND p.name {'IN' if names.keep else 'NOT IN'} ({placeholders(first, len(names.names))})"
             args += names.names
-        for row in await db.fetch(sql, *args):
-            candidates[row["id"]] = Candidate(image_from_row(row), row["model"])
-            person_rows[row["person_id"]] = {
-                "id": row["person_id"],
-                "name": row["name"],
-                "external_id": row["external_id"],
-                "metadata": row["person_metadata"],
-                "created_at": row["person_created_at"],
-                "updated_at": row["person_updated_at"],
-                "expire_at": row["expire_at"],
-            }
+        candidates.update((row["id"], row) for row in await db.fetch(sql, *args))
+    return candidates
+
+
+async def candidate_persons(db: Database, rows: Sequence[Row]) -> dict[str, Person]:
+    """The persons of candidate rows (from `search_candidates`), with their groups."""
+    person_rows = {
+        row["person_id"]: {
+            "id": row["person_id"],
+            "name": row["name"],
+            "external_id": row["external_id"],
+            "metadata": row["person_metadata"],
+            "created_at": row["person_created_at"],
+            "updated_at": row["person_updated_at"],
+            "expire_at": row["expire_at"],
+        }
+        for row in rows
+    }
     persons = await with_groups(db, list(person_rows.values()))
-    return candidates, {person.id: person for person in persons}
+    return {person.id: person for person in persons}
