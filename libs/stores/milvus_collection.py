@@ -15,8 +15,7 @@ FIELDS = ("image_id", "person_id", "groups", "vector")
 # Group filters read a second copy of the groups, made for the flavour's fast path when the collection is
 # created; collections made before it filter on `groups` itself. SQL re-checks membership either way.
 # Milvus Lite: "|g1|g2|", matched with LIKE. Lite evaluates array operators row by row in Python (1.7 s per
-# group-filtered search at 10^5 vectors) and LIKE in pyarrow (53 ms, as fast as no filter). Not on a server,
-# which sizes segments by the longest rows a schema allows.
+# group-filtered search at 10^5 vectors) and LIKE in pyarrow (53 ms, as fast as no filter).
 GROUP_KEYS = "group_keys"
 GROUP_KEYS_LENGTH = 65535  # Milvus's longest VARCHAR: 1771 uuid groups
 # Milvus server: 64-bit hashes of the group ids. Over 10^6 rows an INT64 array filter takes 3.2-3.8 ms, the
