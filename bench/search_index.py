@@ -72,8 +72,9 @@ async def load_synthetic(
     return count / (time.perf_counter() - start)
 
 
-def wait_indexed(uri: str, collection: str) -> float:
-    """Flush the collection, wait until its vector index covers every row (compactions included), then load
+def wait_indexed(uri: str, collection: str, compact: bool = False) -> float:
+    """Flush the collection, with `compact` purge deleted rows as the identification service's compaction
+    job does after deletes, wait until its vector index covers every row (compactions included), then load
     it again; returns the seconds waited.
 
     The reload is the step an operator takes after a bulk import: left alone, the query node swaps the
@@ -86,6 +87,11 @@ def wait_indexed(uri: str, collection: str) -> float:
     try:
         client.flush(collection)
         deadline = time.monotonic() + INDEX_WAIT_SECONDS
+        job = client.compact(collection) if compact else None
+        while job is not None and time.monotonic() < deadline:
+            if str(client.get_compaction_state(job)).endswith("Completed"):
+                break
+            time.sleep(1.0)
         while time.monotonic() < deadline:
             state = client.describe_index(collection, "vector")
             if int(state.get("pending_index_rows", 0)) == 0 and (

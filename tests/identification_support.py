@@ -200,6 +200,10 @@ class FailingVectorIndex:
     async def count(self) -> int:
         return await self.inner.count()
 
+    async def compact(self) -> bool:
+        self._check("compact")
+        return await self.inner.compact()
+
     async def close(self) -> None:
         await self.inner.close()
 

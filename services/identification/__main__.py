@@ -64,6 +64,7 @@ async def run(settings: IdentificationSettings) -> None:
                 identification.reconciler,
                 settings.reconcile_period_seconds,
                 settings.orphan_scan_period_seconds,
+                settings.vector_compaction_period_seconds,
             )
             loop.start()
             await rpc.mark_serving()

@@ -1,4 +1,5 @@
-"""The background reconciler of the service: a light pass every period, a full (orphan) scan less often."""
+"""The background reconciler of the service: a light pass every period, a full (orphan) scan and a compaction
+of the vector index (when vectors were deleted) less often."""
 
 from __future__ import annotations
 
@@ -13,10 +14,17 @@ _log = logging.getLogger(__name__)
 
 
 class ReconcileLoop:
-    def __init__(self, reconciler: Reconciler, period_seconds: float, full_scan_seconds: float) -> None:
+    def __init__(
+        self,
+        reconciler: Reconciler,
+        period_seconds: float,
+        full_scan_seconds: float,
+        compaction_seconds: float,
+    ) -> None:
         self._reconciler = reconciler
         self._period = period_seconds
         self._full_scan = full_scan_seconds
+        self._compaction = compaction_seconds
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -29,7 +37,8 @@ class ReconcileLoop:
                 await self._task
 
     async def _run(self) -> None:
-        last_full = time.monotonic()  # the first full scan waits a whole interval: startup stays light
+        # The first full scan and compaction wait a whole interval: startup stays light.
+        last_full = last_compaction = time.monotonic()
         while True:
             await asyncio.sleep(self._period)
             full = time.monotonic() - last_full >= self._full_scan
@@ -39,3 +48,7 @@ class ReconcileLoop:
                 _log.exception("reconciler pass failed")
             if full:
                 last_full = time.monotonic()
+            if time.monotonic() - last_compaction >= self._compaction:
+                if await self._reconciler.compact_vectors():
+                    _log.info("vector index compaction started (vectors were deleted)")
+                last_compaction = time.monotonic()

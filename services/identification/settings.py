@@ -7,7 +7,8 @@
                                                  ..._LIVENESS_SERVER_NAME, ..._LIVENESS_TIMEOUT_SECONDS
     VISAGE_IDENTIFICATION_FETCH__...             limits of `imageUrl` downloads (libs/net/fetch.py)
     VISAGE_IDENTIFICATION_SEARCH_THRESHOLD       default maximum distance of a search result
-    VISAGE_IDENTIFICATION_RECONCILE_PERIOD_SECONDS, ..._ORPHAN_SCAN_PERIOD_SECONDS
+    VISAGE_IDENTIFICATION_RECONCILE_PERIOD_SECONDS, ..._ORPHAN_SCAN_PERIOD_SECONDS,
+    ..._VECTOR_COMPACTION_PERIOD_SECONDS
 plus the server and TLS variables every service has (services/common/settings.py). The service's own
 certificate (`identification.pem`) is also its client certificate towards matching and liveness.
 """
@@ -52,6 +53,9 @@ class IdentificationSettings(ServiceSettings, LivenessBackend):
     reconcile_period_seconds: float = Field(default=60.0, gt=0)
     # The full pass that also walks every object and vector for orphans, this often.
     orphan_scan_period_seconds: float = Field(default=3600.0, gt=0)
+    # A compaction of the vector index, when vectors were deleted since the last one, this often: deleted
+    # vectors stay in the HNSW graph until then and cost search recall around them.
+    vector_compaction_period_seconds: float = Field(default=600.0, gt=0)
     # An image still `pending` after this long is an interrupted add the reconciler removes.
     pending_grace_seconds: float = Field(default=300.0, gt=0)
 

@@ -115,6 +115,21 @@ async def test_a_collection_made_before_the_group_copies_still_filters(stores: S
         client.close()
 
 
+async def test_compaction_starts_only_after_deletes(stores: StoresUnderTest) -> None:
+    records, vectors = gallery(48)
+    await stores.vectors.compact()  # the fixture's emptying deleted vectors: start from a compacted index
+    await stores.vectors.upsert(records)
+    assert await stores.vectors.compact() is False  # nothing deleted since: nothing to purge
+    await stores.vectors.delete(["i1", "i2"])
+    await stores.vectors.delete_person("p3")
+    assert await stores.vectors.compact() is True
+    assert await stores.vectors.compact() is False
+    hits = await stores.vectors.search(vectors[1], 48)
+    assert sorted(hit.image_id for hit in hits) == sorted(
+        f"i{i}" for i in range(48) if i not in (1, 2) and i % 8 != 3
+    )
+
+
 async def test_set_groups_moves_every_vector_of_the_person_only(stores: StoresUnderTest) -> None:
     records, vectors = gallery()
     await stores.vectors.upsert(records)

@@ -155,7 +155,9 @@ async def test_full_pass_removes_objects_and_vectors_without_rows(
 async def test_the_service_loop_reconciles_periodically(identification: Identification, clock: Clock) -> None:
     person = await identification.persons.create(PersonFields("short-lived", ttl=1))
     clock.advance(2)
-    loop = ReconcileLoop(identification.reconciler, period_seconds=0.05, full_scan_seconds=3600)
+    loop = ReconcileLoop(
+        identification.reconciler, period_seconds=0.05, full_scan_seconds=3600, compaction_seconds=3600
+    )
     loop.start()
     try:
         for _ in range(100):
