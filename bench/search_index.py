@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from bench.common import percentile
 from bench.search_sql import SqlGallery
 from bench.synthetic import DescriptorModel, ExactIndex, batches
 from libs.stores.ports import VectorIndex, VectorRecord
+
+if TYPE_CHECKING:
+    from pymilvus import MilvusClient
 
 LOAD_BATCH = 5000
 INDEX_WAIT_SECONDS = 1800.0
@@ -73,9 +77,10 @@ async def load_synthetic(
 
 
 def wait_indexed(uri: str, collection: str, compact: bool = False) -> float:
-    """Flush the collection, with `compact` purge deleted rows as the identification service's compaction
-    job does after deletes, wait until its vector index covers every row (compactions included), then load
-    it again; returns the seconds waited.
+    """Flush the collection, wait until its vector index covers every row (compactions included), with
+    `compact` purge deleted rows as the identification service's compaction job does after deletes (Milvus
+    2.3 compacts only indexed segments, so this comes after the build, and the new segments are indexed
+    again), then load it again; returns the seconds waited.
 
     The reload is the step an operator takes after a bulk import: left alone, the query node swaps the
     indexed segments in one by one, over minutes (14 at 10^6 vectors here before every stored vector found
@@ -83,27 +88,33 @@ def wait_indexed(uri: str, collection: str, compact: bool = False) -> float:
     from pymilvus import MilvusClient
 
     start = time.perf_counter()
+    deadline = time.monotonic() + INDEX_WAIT_SECONDS
     client = MilvusClient(uri=uri)
     try:
         client.flush(collection)
-        deadline = time.monotonic() + INDEX_WAIT_SECONDS
-        job = client.compact(collection) if compact else None
-        while job is not None and time.monotonic() < deadline:
-            if str(client.get_compaction_state(job)).endswith("Completed"):
-                break
-            time.sleep(1.0)
-        while time.monotonic() < deadline:
-            state = client.describe_index(collection, "vector")
-            if int(state.get("pending_index_rows", 0)) == 0 and (
-                int(state.get("indexed_rows", 0)) >= int(state.get("total_rows", 0))
-            ):
-                break
-            time.sleep(2.0)
+        _wait_for_index(client, collection, deadline)
+        if compact:
+            job = client.compact(collection)
+            while time.monotonic() < deadline:
+                if str(client.get_compaction_state(job)).endswith("Completed"):
+                    break
+                time.sleep(1.0)
+            _wait_for_index(client, collection, deadline)
         client.release_collection(collection)
         client.load_collection(collection)
     finally:
         client.close()
     return time.perf_counter() - start
+
+
+def _wait_for_index(client: MilvusClient, collection: str, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        state = client.describe_index(collection, "vector")
+        if int(state.get("pending_index_rows", 0)) == 0 and (
+            int(state.get("indexed_rows", 0)) >= int(state.get("total_rows", 0))
+        ):
+            return
+        time.sleep(2.0)
 
 
 async def wait_visible(
