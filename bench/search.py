@@ -309,9 +309,9 @@ def measure_backend(
         group_of = [i % GROUPS for i in range(len(person_ids))]
         corpus = Corpus(group_ids, ExactIndex(capacity=max(sizes)))
         corpus.exact.add(person_ids, np.stack(data.gallery_vectors), np.array(group_of))
+        sql_path = sql_database(workdir)
         for size in sizes:
             # The throwaway enrolment's deletes are purged once, as the service's compaction job would.
-            sql_path = sql_database(workdir)
             figures, rate, waited, missing = asyncio.run(
                 _measure_index(url, corpus, data, person_ids, group_of, size, rng, sql_path, size == sizes[0])
             )
