@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 COMPARE_STAMP := $(VENV)/.installed-compare
-# Models and test photos: CI points these at ../shared; elsewhere models are downloaded to the user cache.
+# Models: ../shared/models where it exists, elsewhere downloaded to the user cache. Photos: the tests carry
+# their own (tests/data/faces); VISAGE_FACES_DIR is the benchmarks' larger set.
 export VISAGE_MODELS_DIR ?= $(if $(wildcard ../shared/models/MODELS.md),$(abspath ../shared/models),)
 export VISAGE_FACES_DIR ?= $(abspath ../shared/faces)
 BUF := node_modules/.bin/buf

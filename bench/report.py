@@ -31,7 +31,9 @@ How accurate and how fast Visage is on one machine, measured with `make bench` (
 measured in the same run (raw onnxruntime, the same work in process, exact search, a bare process holding the
 same models) with the ratio between them: absolute numbers depend on the machine, ratios much less.
 Accuracy is measured on the labelled photos of `shared/faces` (a few hundred photos: small, so each rate is
-given with the counts behind it). Raw data: `bench/results/raw/` (not committed).
+given with the counts behind it). Every photo figure here comes from that set (`VISAGE_FACES_DIR`), which
+adds LFW and its distractors to the licence-clean photos the tests carry in `tests/data/faces`; no figure
+comes from the test set. Raw data: `bench/results/raw/` (not committed).
 """
 
 

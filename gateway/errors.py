@@ -58,9 +58,7 @@ class BackendNotReadyError(UnavailableError):
 
 
 class NotReadyError(UnavailableError):
-    """/api/readyz: Regula answers 400, not 503, while the service is not ready."""
-
-    http_status = 400
+    """/api/readyz while a backend is not SERVING: 503, which load balancers read as "try another"."""
 
 
 def operation_log(error: VisageError, request_id: str | None = None, **metadata: Any) -> dict[str, Any]:

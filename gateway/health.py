@@ -41,7 +41,11 @@ class HealthRoutes:
         return JSONResponse(self.device_info())
 
     async def readyz(self, request: Request) -> Response:
-        """200 when every backend is discovered and SERVING, else 400 (Regula's "not ready") naming them."""
+        """200 when every backend is discovered and SERVING, else 503 naming them.
+
+        Regula answers 400 for an invalid licence; Visage has no licence, and a backend still starting is a
+        server-side condition, so it answers 503 (what load balancers and people read as "not yet").
+        """
         request.state.route = "/api/readyz"
         states = await self.backend_states()
         failing = {name: state for name, state in states.items() if state != SERVING}
@@ -56,4 +60,4 @@ class HealthRoutes:
         states = await self.backend_states()
         ready = all(state == SERVING for state in states.values())
         body = {"status": "ready" if ready else "not ready", "backends": states}
-        return JSONResponse(body, status_code=200 if ready else 400)
+        return JSONResponse(body, status_code=200 if ready else NotReadyError.http_status)

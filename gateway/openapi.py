@@ -167,7 +167,7 @@ def _health_paths() -> dict[str, Any]:
             {"200": _json_response("Device info", {"$ref": "#/components/schemas/DeviceInfo"})},
         ),
         "/api/readyz": get(
-            "readyz: every backend is discovered and SERVING", {"200": free_form, "400": _ERROR}
+            "readyz: every backend is discovered and SERVING", {"200": free_form, "503": _ERROR}
         ),
-        "/api/readiness": get("readiness: legacy readyz (spec <= 6.4)", {"200": free_form, "400": free_form}),
+        "/api/readiness": get("readiness: legacy readyz (spec <= 6.4)", {"200": free_form, "503": free_form}),
     }

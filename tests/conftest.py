@@ -1,11 +1,11 @@
 """Fixtures shared by every test tier: where the models and labelled photos are, and one face engine.
 
-Tests read the VISAGE_* variables through tests/paths.py; nothing else reads the environment.
+Photos come from tests/data/faces only (tests/photos.py); the models from VISAGE_MODELS_DIR through
+tests/paths.py, the one place that reads the environment.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,20 +19,9 @@ from libs.faces.detector import most_central
 from libs.faces.types import Face
 from libs.imaging.decode import decode_image
 from tests.paths import FACES_DIR, MODELS_DIR
+from tests.photos import LabelledPhoto, load_labels
 
 pytest_plugins = ["tests.fixtures_stores"]
-
-
-@dataclass(frozen=True)
-class LabelledPhoto:
-    """One row of LABELS.csv; `file` is the absolute path."""
-
-    path: str
-    source: str
-    identity: str
-    kind: str  # single, multi, noface, live, spoof, invalid
-    notes: str
-    file: Path
 
 
 @dataclass(frozen=True)
@@ -63,9 +52,8 @@ def model_settings(models_dir: Path) -> ModelSettings:
 
 
 @pytest.fixture(scope="session")
-def labels(faces_dir: Path) -> list[LabelledPhoto]:
-    with (faces_dir / "LABELS.csv").open(newline="", encoding="utf-8") as handle:
-        return [LabelledPhoto(**row, file=faces_dir / row["path"]) for row in csv.DictReader(handle)]
+def labels(tmp_path_factory: pytest.TempPathFactory) -> list[LabelledPhoto]:
+    return load_labels(tmp_path_factory.mktemp("derived-photos"))
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from libs.stores.ports import Database, ObjectStore, VectorHit, VectorIndex, Vec
 
 MODEL = "sface_int8bq"
 
-KATY = ("deepface/tests/unit/dataset/img26.jpg", "deepface/tests/unit/dataset/img27.jpg")
+KATY = ("deepface/tests/unit/dataset/img42.jpg", "deepface/tests/unit/dataset/img27.jpg")
 KATY_MORE = "deepface/tests/unit/dataset/img28.jpg"
 OBAMA = ("face_recognition/tests/test_images/obama.jpg", "face_recognition/tests/test_images/obama2.jpg")
 OTHER = "deepface/tests/unit/dataset/img18.jpg"

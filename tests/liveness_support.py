@@ -17,6 +17,13 @@ from libs.liveness.submission import Submission
 LIVE_SAMPLE = "silent-face-anti-spoofing/images/sample/image_T1.jpg"
 SCREEN_ATTACK = "hyperfas/data/fake_screen.png"
 PRINT_ATTACK = "silent-face-anti-spoofing/images/sample/image_F1.jpg"
+# One woman filmed by her own 640×480 webcam (Eyashita/VisageTrack): three frontal frames, 63-74 px between
+# the eyes, and one with her head turned to her own right (yaw about -66°).
+_WEBCAM = "liveness/Eyashita+VisageTrack/Dataset/Real/"
+WEBCAM_FRONTAL = tuple(
+    _WEBCAM + name for name in ("17010713987074387.jpg", "17010713998696122.jpg", "17010714019774082.jpg")
+)
+WEBCAM_TURNED_RIGHT = _WEBCAM + "17010714194792855.jpg"
 # 1x1 WebM header is enough for the store: the video is kept, not decoded.
 TINY_WEBM = bytes.fromhex("1a45dfa3") + b"\x9f\x42\x86\x81\x01" + b"webm-session" * 8
 

@@ -73,7 +73,7 @@ def api(platform: Platform) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def photo_b64(faces_dir: Path) -> Callable[[str], str]:
-    """Base64 of a photo of VISAGE_FACES_DIR, by its path relative to that folder."""
+    """Base64 of a photo of tests/data/faces, by its path relative to that folder."""
 
     def encode(relative: str) -> str:
         return base64.b64encode((faces_dir / relative).read_bytes()).decode()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import httpx
 import pytest
 
-from tests.conftest import LabelledPhoto
+from tests.photos import LabelledPhoto
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +15,7 @@ SINGLES_CHECKED = 12
 
 
 def detect(api: httpx.Client, photo_b64: Callable[[str], str], photo: LabelledPhoto) -> list[dict]:
-    answer = api.post("detect", json={"image": photo_b64(photo.path), "tag": "e2e"})
+    answer = api.post("detect", json={"image": photo_b64(str(photo.file)), "tag": "e2e"})
     assert answer.status_code == 200, f"{photo.path}: {answer.text}"
     body = answer.json()
     detections = body["results"]["detections"]
@@ -29,9 +28,9 @@ def test_group_photos_give_the_labelled_number_of_faces(
     api: httpx.Client, photo_b64: Callable[[str], str], labels: list[LabelledPhoto]
 ) -> None:
     counted = [
-        (photo.path, int(match[1]), len(detect(api, photo_b64, photo)))
+        (photo.path, int(photo.faces), len(detect(api, photo_b64, photo)))
         for photo in labels
-        if photo.kind == "multi" and (match := re.match(r"faces=(\d+)", photo.notes))
+        if photo.kind == "multi" and photo.faces.isdigit()
     ]
     assert len(counted) >= 10
     # One tiny background face more than labelled is tolerated, as in the detector's own tests.
@@ -68,6 +67,6 @@ def test_only_central_face_gives_one_face_of_a_group(
     api: httpx.Client, photo_b64: Callable[[str], str], labels: list[LabelledPhoto]
 ) -> None:
     group = next(p for p in labels if p.kind == "multi" and p.notes.startswith("faces=5"))
-    body = {"image": photo_b64(group.path), "processParam": {"onlyCentralFace": True}}
+    body = {"image": photo_b64(str(group.file)), "processParam": {"onlyCentralFace": True}}
     answer = api.post("detect", json=body)
     assert answer.status_code == 200 and len(answer.json()["results"]["detections"]) == 1

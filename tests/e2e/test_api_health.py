@@ -51,7 +51,7 @@ def test_readyz_fails_and_routes_answer_503_once_a_backend_stops(
         matching.wait(timeout=20)
 
         not_ready = api.get("readyz")
-        assert not_ready.status_code == 400
+        assert not_ready.status_code == 503
         body = not_ready.json()
         assert body["type"] == "NotReadyError" and "matching" in body["msg"]
         assert body["metadata"]["backends"]["detection"] == "SERVING"

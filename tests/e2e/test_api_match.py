@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.conftest import LabelledPhoto
+from tests.photos import LabelledPhoto
 
 pytestmark = pytest.mark.e2e
 
@@ -28,8 +28,8 @@ def similarity(
     api: httpx.Client, photo_b64: Callable[[str], str], a: LabelledPhoto, b: LabelledPhoto
 ) -> float:
     images = [
-        {"index": 0, "type": 3, "data": photo_b64(a.path)},
-        {"index": 1, "type": 1, "data": photo_b64(b.path)},
+        {"index": 0, "type": 3, "data": photo_b64(str(a.file))},
+        {"index": 1, "type": 1, "data": photo_b64(str(b.file))},
     ]
     answer = api.post("match", json={"images": images})
     assert answer.status_code == 200, answer.text
@@ -56,7 +56,7 @@ def test_detect_all_compares_every_face_with_every_face_of_the_other_images(
     group = next(p for p in labels if p.kind == "multi" and p.notes.startswith("faces=3"))
     single = people(labels)[0]
     images = [
-        {"index": 7, "type": 3, "data": photo_b64(group.path), "detectAll": True},
+        {"index": 7, "type": 3, "data": photo_b64(str(group.file)), "detectAll": True},
         {"index": 8, "type": 1, "data": photo_b64(single[0].path)},
         {"index": 9, "type": 1, "data": photo_b64(single[1].path)},
     ]

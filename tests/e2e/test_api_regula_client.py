@@ -13,7 +13,7 @@ from services.launcher import Platform
 
 pytestmark = pytest.mark.e2e
 
-KATY_1 = "deepface/tests/unit/dataset/img26.jpg"
+KATY_1 = "deepface/tests/unit/dataset/img42.jpg"
 KATY_2 = "deepface/tests/unit/dataset/img27.jpg"
 OTHER = "deepface/tests/unit/dataset/img18.jpg"
 GROUP = "compreface/embedding-calculator/sample_images/010_2.jpg"

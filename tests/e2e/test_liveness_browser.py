@@ -1,7 +1,7 @@
 """`<visage-liveness>` in a real Chromium against the running platform, with a fake camera showing a photo.
 
 Chromium is Debian's (`/usr/bin/chromium`, installed by .ci/run), driven by Playwright's Python client (no
-browser download). Its fake capture device plays a Y4M video made here from a photo of VISAGE_FACES_DIR, so
+browser download). Its fake capture device plays a Y4M video made here from a photo of tests/data/faces, so
 the element goes through the real camera, canvas, Web Crypto and fetch code paths.
 
 Two scenes: a clean digital portrait, which reaches the server as if a camera had filmed the person (an
@@ -50,7 +50,7 @@ WEBM_MAGIC = bytes.fromhex("1a45dfa3")
 
 @dataclass(frozen=True)
 class Scene:
-    """What the fake camera films: a 4:3 region (left, top, width in pixels) of a photo of VISAGE_FACES_DIR,
+    """What the fake camera films: a 4:3 region (left, top, width in pixels) of a photo of tests/data/faces,
     chosen so the face is large in the 640x480 frame (80-120 px between the eyes, as at arm's length)."""
 
     photo: str

@@ -112,7 +112,7 @@ async def test_a_backend_that_starts_late_is_discovered_and_one_that_stops_makes
     async with gateway(gateway_tls, {"detection": f"127.0.0.1:{port}"}) as client:
         early = await client.post("/api/detect", json={"image": IMAGE})
         assert early.status_code == 503 and "detection" in early.json()["msg"]
-        assert (await client.get("/api/readyz")).status_code == 400
+        assert (await client.get("/api/readyz")).status_code == 503
 
         rpc = await start_detection(detection_tls, Detection(), port)
         try:
@@ -120,10 +120,10 @@ async def test_a_backend_that_starts_late_is_discovered_and_one_that_stops_makes
             assert (await client.post("/api/detect", json={"image": IMAGE})).status_code == 200
             await rpc.mark_not_serving()
             not_ready = await client.get("/api/readyz")
-            assert not_ready.status_code == 400 and "detection: NOT_SERVING" in not_ready.json()["msg"]
+            assert not_ready.status_code == 503 and "detection: NOT_SERVING" in not_ready.json()["msg"]
         finally:
             await rpc.stop(0)
-        await eventually(lambda: _status_is(client, "/api/readyz", 400))
+        await eventually(lambda: _status_is(client, "/api/readyz", 503))
         down = await client.post("/api/detect", json={"image": IMAGE})
         assert down.status_code == 503 and down.json()["type"] == "UnavailableError"
 

@@ -15,7 +15,7 @@ import pytest
 
 from libs.identification import Identification, PersonFields, SearchQuery, Upload
 from tests import identification_fixtures
-from tests.conftest import LabelledPhoto
+from tests.photos import LabelledPhoto
 
 pytestmark = pytest.mark.integration
 

@@ -25,7 +25,6 @@ from libs.errors import (
 from libs.faces import FaceEngine
 from libs.imaging.decode import decode_image
 from libs.liveness.challenge import LEFT, RIGHT
-from libs.liveness.frames import FrameLimits
 from libs.liveness.housekeeping import housekeep
 from libs.liveness.policy import LivenessPolicy
 from libs.liveness.repository import TransactionRepository
@@ -34,7 +33,16 @@ from libs.liveness.transactions import LivenessTransactions, StartCommand
 from libs.stores.factory import StoreSettings, open_database, open_objects
 from libs.stores.ports import Database, ObjectStore
 from services.common.inference import InferenceRunner
-from tests.liveness_support import LIVE_SAMPLE, SCREEN_ATTACK, TINY_WEBM, Clock, capture_frames, signed
+from tests.liveness_support import (
+    LIVE_SAMPLE,
+    SCREEN_ATTACK,
+    TINY_WEBM,
+    WEBCAM_FRONTAL,
+    WEBCAM_TURNED_RIGHT,
+    Clock,
+    capture_frames,
+    signed,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -227,18 +235,12 @@ async def test_malformed_and_unknown_submissions(desk: Desk, faces_dir: Path) ->
         await desk.transactions.start(StartCommand(type=2))
 
 
-async def test_an_active_check_follows_the_challenge(
-    desk: Desk, faces_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # LFW faces are ~45 px between the eyes: allow them, the point here is the head turns.
-    policy = dataclasses.replace(desk.transactions.policy, frame_limits=FrameLimits(min_eye_distance=30.0))
-    monkeypatch.setattr(desk.transactions, "policy", policy)
+async def test_an_active_check_follows_the_challenge(desk: Desk, faces_dir: Path) -> None:
     started = await desk.transactions.start(StartCommand(type=0))
     challenge = started.record.challenge
     assert set(challenge) <= {LEFT, RIGHT} and 2 <= len(challenge) <= 3
-    ann = "lfw/Ann_Veneman/Ann_Veneman_{:04d}.jpg"
-    frontal = [(faces_dir / ann.format(n)).read_bytes() for n in (3, 5, 11)]
-    right = (faces_dir / ann.format(10)).read_bytes()  # her head turned to her right
+    frontal = [(faces_dir / name).read_bytes() for name in WEBCAM_FRONTAL]
+    right = (faces_dir / WEBCAM_TURNED_RIGHT).read_bytes()  # her head turned to her right
     left = _mirrored_jpeg(right)
     turn = {RIGHT: right, LEFT: left}
     frames = [*frontal, *(frame for step in challenge for frame in (turn[step], frontal[0]))]

@@ -20,9 +20,9 @@ from tests.integration.service_support import served_description, serving_in_pro
 
 pytestmark = pytest.mark.integration
 
-GORE_1 = "lfw/Al_Gore/Al_Gore_0001.jpg"
-GORE_2 = "lfw/Al_Gore/Al_Gore_0002.jpg"
-CHARLES = "lfw/Prince_Charles/Prince_Charles_0001.jpg"
+KATY_1 = "deepface/tests/unit/dataset/img27.jpg"
+KATY_2 = "deepface/tests/unit/dataset/img28.jpg"
+OTHER = "deepface/tests/unit/dataset/img18.jpg"  # someone else
 TRUNCATED = "compreface/embedding-calculator/src/services/imgtools/test/files/truncated.jpg"
 
 
@@ -50,7 +50,7 @@ def image(faces_dir: Path, name: str, **fields: object) -> matching_pb2.MatchIma
 async def test_match_scores_the_same_person_above_a_different_one(
     stub: matching_pb2_grpc.MatchingServiceStub, faces_dir: Path
 ) -> None:
-    images = [image(faces_dir, GORE_1), image(faces_dir, GORE_2, type=1), image(faces_dir, CHARLES, type=1)]
+    images = [image(faces_dir, KATY_1), image(faces_dir, KATY_2, type=1), image(faces_dir, OTHER, type=1)]
     response = await stub.Match(matching_pb2.MatchRequest(images=images), timeout=30)
 
     assert response.code == 0
@@ -70,9 +70,9 @@ async def test_match_scores_the_same_person_above_a_different_one(
 @pytest.mark.parametrize(
     ("names", "error_class", "result_code", "message"),
     [
-        ([GORE_1], TooFewImagesError, 224, "at least 2 images"),
-        ([GORE_1, GORE_2, CHARLES], ImagesCountLimitError, 238, "at most 2 images of one type"),
-        ([GORE_1, TRUNCATED], CorruptImageError, 6, "images[1]: image is truncated"),
+        ([KATY_1], TooFewImagesError, 224, "at least 2 images"),
+        ([KATY_1, KATY_2, OTHER], ImagesCountLimitError, 238, "at most 2 images of one type"),
+        ([KATY_1, TRUNCATED], CorruptImageError, 6, "images[1]: image is truncated"),
     ],
 )
 async def test_refused_requests_are_invalid_argument_with_their_regula_code(
@@ -98,7 +98,7 @@ async def test_compute_descriptors_reports_a_bad_image_in_its_status(
 ) -> None:
     images = [
         descriptors_pb2.DescriptorImage(data=(faces_dir / name).read_bytes())
-        for name in (GORE_1, TRUNCATED, GORE_2)
+        for name in (KATY_1, TRUNCATED, KATY_2)
     ]
     response = await stub.ComputeDescriptors(
         descriptors_pb2.ComputeDescriptorsRequest(images=images), timeout=30
@@ -109,7 +109,7 @@ async def test_compute_descriptors_reports_a_bad_image_in_its_status(
     first, second = (np.array(i.faces[0].descriptor) for i in (response.images[0], response.images[2]))
     assert len(first) == 128 and np.linalg.norm(first) == pytest.approx(1.0, abs=1e-5)
     assert float(first @ second) > 0.38  # the same person
-    assert (response.images[0].width, response.images[0].height) == (250, 250)
+    assert (response.images[0].width, response.images[0].height) == (745, 465)
 
 
 async def test_health_is_serving_and_reflection_describes_the_service(channel: grpc.aio.Channel) -> None:
@@ -125,7 +125,7 @@ async def test_python_m_services_matching_serves_then_exits_0_on_sigterm(
 ) -> None:
     async with serving_subprocess("matching", SERVICE_NAME, dev_certs, gateway_tls, models_dir) as run:
         request = matching_pb2.MatchRequest(
-            images=[image(faces_dir, GORE_1), image(faces_dir, GORE_2, type=1)]
+            images=[image(faces_dir, KATY_1), image(faces_dir, KATY_2, type=1)]
         )
         response = await matching_pb2_grpc.MatchingServiceStub(run.channel).Match(request, timeout=30)
         assert len(response.results) == 1

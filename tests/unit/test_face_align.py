@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
 
 PHOTOS = [
     "face_recognition/tests/test_images/obama.jpg",
-    "lfw/Al_Gore/Al_Gore_0001.jpg",
+    "face-api.js/examples/images/angry.jpg",
     "face-api.js/examples/images/bbt1.jpg",
 ]
 

@@ -11,7 +11,8 @@ from libs.faces import FaceEngine
 from libs.faces.antispoof import DEFAULT_REAL_THRESHOLD, crop_box, crop_inputs
 from libs.faces.types import Face
 from libs.imaging.decode import decode_image
-from tests.conftest import LabelledPhoto, PhotoFaces
+from tests.conftest import PhotoFaces
+from tests.photos import LabelledPhoto
 
 pytestmark = pytest.mark.unit
 

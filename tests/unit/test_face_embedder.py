@@ -11,6 +11,7 @@ import pytest
 from libs.faces import FaceEngine, cosine
 from libs.faces.align import align_faces
 from libs.imaging.decode import decode_image
+from tests.photos import LabelledPhoto
 
 pytestmark = pytest.mark.unit
 
@@ -53,9 +54,10 @@ def test_network_sees_rgb(face_engine: FaceEngine, group_crops: np.ndarray) -> N
 
 
 def test_same_face_at_another_resolution_keeps_its_descriptor(
-    face_engine: FaceEngine, faces_dir: Path
+    face_engine: FaceEngine, labels: list[LabelledPhoto]
 ) -> None:
-    image = decode_image((faces_dir / "face_recognition/examples/obama-1080p.jpg").read_bytes())
+    (letterboxed,) = (photo for photo in labels if photo.path == "derived/obama-1080p.jpg")
+    image = decode_image(letterboxed.file.read_bytes())
     smaller = cv2.resize(image, (960, 540), interpolation=cv2.INTER_AREA)
     first = face_engine.analyze(image, only_central=True).descriptors[0]
     second = face_engine.analyze(smaller, only_central=True).descriptors[0]

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.unit
 PHOTOS = [
     "face-api.js/examples/images/bbt1.jpg",
     "face_recognition/examples/two_people.jpg",
-    "lfw/Al_Gore/Al_Gore_0001.jpg",
+    "face-api.js/examples/images/angry.jpg",
     "compreface/embedding-calculator/sample_images/016_8.jpg",
 ]
 

@@ -189,14 +189,14 @@ async def test_unknown_paths_are_404_and_wrong_methods_405_with_allow() -> None:
     assert (await client.post("/api/healthz")).status_code == 405
 
 
-async def test_routes_are_503_and_readyz_400_while_a_backend_is_not_discovered() -> None:
+async def test_routes_are_503_and_readyz_503_while_a_backend_is_not_discovered() -> None:
     client, _ = make_app({}, discovered=("detection",))
     body = operation_log(await client.get("/api/groups"), 503, "BackendNotReadyError")
     assert "identification" in body["msg"]
-    body = operation_log(await client.get("/api/readyz"), 400, "NotReadyError")
+    body = operation_log(await client.get("/api/readyz"), 503, "NotReadyError")
     assert "identification: not discovered" in body["msg"]
     legacy = await client.get("/api/readiness")
-    assert legacy.status_code == 400 and legacy.json()["status"] == "not ready"
+    assert legacy.status_code == 503 and legacy.json()["status"] == "not ready"
 
 
 async def test_status_rules_reach_the_wire() -> None:

@@ -20,7 +20,7 @@ from libs.usecases import CropRequest, DetectRequest, detect_faces
 
 pytestmark = pytest.mark.unit
 
-PORTRAIT = "lfw/Al_Gore/Al_Gore_0002.jpg"
+PORTRAIT = "deepface/tests/unit/dataset/img17.jpg"  # 1000×541, one face
 GROUP = "face-api.js/examples/images/bbt1.jpg"
 LIMITS = ImageLimits()
 
@@ -89,7 +89,7 @@ def test_a_tilted_head_comes_back_upright(face_engine: FaceEngine, faces_dir: Pa
 
     # Positive = clockwise. YuNet reads only part of a tilt (here about half), hence the loose bound.
     assert after.rotation_angle > before.rotation_angle + 5
-    assert abs(eyes_and_roll(face_engine, portrait)[2]) < 5.0  # the photo: 9° of its own + 20°
+    assert abs(eyes_and_roll(face_engine, portrait)[2]) < 5.0  # the photo's own roll + 20°
 
 
 def test_pad_color_fills_what_lies_outside_the_photo(face_engine: FaceEngine, faces_dir: Path) -> None:

@@ -14,10 +14,10 @@ from libs.usecases import DescriptorImage, DescriptorsRequest, compute_descripto
 
 pytestmark = pytest.mark.unit
 
-GORE_1 = "lfw/Al_Gore/Al_Gore_0001.jpg"
-GORE_2 = "lfw/Al_Gore/Al_Gore_0002.jpg"
+KATY_1 = "deepface/tests/unit/dataset/img27.jpg"
+KATY_2 = "deepface/tests/unit/dataset/img28.jpg"
 TWO_PEOPLE = "face_recognition/examples/two_people.jpg"
-NO_FACE = "skimage/skimage/data/coffee.png"
+NO_FACE = "skimage/skimage/data/rocket.jpg"
 TRUNCATED = "compreface/embedding-calculator/src/services/imgtools/test/files/truncated.jpg"
 LIMITS = ImageLimits()
 
@@ -25,7 +25,7 @@ LIMITS = ImageLimits()
 def test_every_image_gets_its_own_status_and_a_bad_one_does_not_fail_the_call(
     face_engine: FaceEngine, faces_dir: Path
 ) -> None:
-    names = (GORE_1, TRUNCATED, NO_FACE, TWO_PEOPLE)
+    names = (KATY_1, TRUNCATED, NO_FACE, TWO_PEOPLE)
     images = [DescriptorImage((faces_dir / name).read_bytes()) for name in names]
     images += [DescriptorImage(b""), DescriptorImage((faces_dir / TWO_PEOPLE).read_bytes(), detect_all=True)]
     result = compute_descriptors(face_engine, DescriptorsRequest(images), LIMITS, model="sface_int8bq")
@@ -51,10 +51,10 @@ def test_every_image_gets_its_own_status_and_a_bad_one_does_not_fail_the_call(
 
 
 def test_descriptors_of_the_same_person_are_close(face_engine: FaceEngine, faces_dir: Path) -> None:
-    images = [DescriptorImage((faces_dir / name).read_bytes()) for name in (GORE_1, GORE_2, TWO_PEOPLE)]
-    gore_1, gore_2, other = compute_descriptors(face_engine, DescriptorsRequest(images), LIMITS, "m").images
-    same = cosine(np.array(gore_1.faces[0].descriptor), np.array(gore_2.faces[0].descriptor))
-    different = cosine(np.array(gore_1.faces[0].descriptor), np.array(other.faces[0].descriptor))
+    images = [DescriptorImage((faces_dir / name).read_bytes()) for name in (KATY_1, KATY_2, TWO_PEOPLE)]
+    katy_1, katy_2, other = compute_descriptors(face_engine, DescriptorsRequest(images), LIMITS, "m").images
+    same = cosine(np.array(katy_1.faces[0].descriptor), np.array(katy_2.faces[0].descriptor))
+    different = cosine(np.array(katy_1.faces[0].descriptor), np.array(other.faces[0].descriptor))
     assert same > 0.38 > different
 
 

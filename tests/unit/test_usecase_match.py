@@ -20,19 +20,19 @@ from libs.usecases import CropRequest, MatchImage, MatchRequest, match_faces
 
 pytestmark = pytest.mark.unit
 
-GORE_1 = "lfw/Al_Gore/Al_Gore_0001.jpg"
-GORE_2 = "lfw/Al_Gore/Al_Gore_0002.jpg"
-CHARLES = "lfw/Prince_Charles/Prince_Charles_0001.jpg"
+KATY_1 = "deepface/tests/unit/dataset/img27.jpg"
+KATY_2 = "deepface/tests/unit/dataset/img28.jpg"
+OTHER = "deepface/tests/unit/dataset/img18.jpg"  # someone else
 TWO_PEOPLE = "face_recognition/examples/two_people.jpg"
 GROUP_OF_4 = "face-api.js/examples/images/bbt1.jpg"
-NO_FACE = "skimage/skimage/data/coffee.png"
+NO_FACE = "skimage/skimage/data/rocket.jpg"
 TRUNCATED = "compreface/embedding-calculator/src/services/imgtools/test/files/truncated.jpg"
 LIMITS = ImageLimits()
 
 
 @pytest.fixture(scope="module")
 def photos(faces_dir: Path) -> dict[str, bytes]:
-    names = (GORE_1, GORE_2, CHARLES, TWO_PEOPLE, GROUP_OF_4, NO_FACE, TRUNCATED)
+    names = (KATY_1, KATY_2, OTHER, TWO_PEOPLE, GROUP_OF_4, NO_FACE, TRUNCATED)
     return {name: (faces_dir / name).read_bytes() for name in names}
 
 
@@ -40,9 +40,9 @@ def test_same_person_scores_closer_and_more_similar_than_different_people(
     face_engine: FaceEngine, photos: dict[str, bytes]
 ) -> None:
     images = [
-        MatchImage(photos[GORE_1]),
-        MatchImage(photos[GORE_2], type=1),
-        MatchImage(photos[CHARLES], type=1),
+        MatchImage(photos[KATY_1]),
+        MatchImage(photos[KATY_2], type=1),
+        MatchImage(photos[OTHER], type=1),
     ]
     result = match_faces(face_engine, MatchRequest(images), LIMITS)
 
@@ -62,7 +62,7 @@ def test_detect_all_compares_every_face_with_every_face_of_the_other_images(
     images = [
         MatchImage(photos[TWO_PEOPLE], detect_all=True),
         MatchImage(photos[GROUP_OF_4], detect_all=True),
-        MatchImage(photos[GORE_1], type=1),  # only its most central face
+        MatchImage(photos[KATY_1], type=1),  # only its most central face
     ]
     result = match_faces(face_engine, MatchRequest(images), LIMITS)
 
@@ -78,7 +78,7 @@ def test_detect_all_compares_every_face_with_every_face_of_the_other_images(
 def test_an_image_without_a_face_gets_status_2_and_no_pairs(
     face_engine: FaceEngine, photos: dict[str, bytes]
 ) -> None:
-    images = [MatchImage(photos[GORE_1], index=7), MatchImage(photos[NO_FACE], index=3, type=1)]
+    images = [MatchImage(photos[KATY_1], index=7), MatchImage(photos[NO_FACE], index=3, type=1)]
     result = match_faces(face_engine, MatchRequest(images), LIMITS)
 
     assert [(d.image_index, d.status) for d in result.detections] == [
@@ -90,14 +90,14 @@ def test_an_image_without_a_face_gets_status_2_and_no_pairs(
 
 def test_fewer_than_two_images_is_code_224(face_engine: FaceEngine, photos: dict[str, bytes]) -> None:
     with pytest.raises(TooFewImagesError) as refused:
-        match_faces(face_engine, MatchRequest([MatchImage(photos[GORE_1])]), LIMITS)
+        match_faces(face_engine, MatchRequest([MatchImage(photos[KATY_1])]), LIMITS)
     assert refused.value.result_code == 224 and refused.value.http_status == 400
 
 
 def test_more_images_of_one_type_than_the_limit_is_code_238(
     face_engine: FaceEngine, photos: dict[str, bytes]
 ) -> None:
-    three_live = [MatchImage(photos[GORE_1]), MatchImage(photos[GORE_2]), MatchImage(photos[CHARLES], type=3)]
+    three_live = [MatchImage(photos[KATY_1]), MatchImage(photos[KATY_2]), MatchImage(photos[OTHER], type=3)]
     with pytest.raises(ImagesCountLimitError, match="type 3") as refused:
         match_faces(face_engine, MatchRequest(three_live), LIMITS)
     assert refused.value.result_code == 238 and refused.value.http_status == 400
@@ -129,7 +129,7 @@ def test_invalid_images_are_refused_before_decoding(
 def test_a_broken_image_fails_the_call_naming_the_image(
     face_engine: FaceEngine, photos: dict[str, bytes]
 ) -> None:
-    images = [MatchImage(photos[GORE_1]), MatchImage(photos[TRUNCATED], type=1)]
+    images = [MatchImage(photos[KATY_1]), MatchImage(photos[TRUNCATED], type=1)]
     with pytest.raises(CorruptImageError, match=r"^images\[1\]: image is truncated"):
         match_faces(face_engine, MatchRequest(images), LIMITS)
 
@@ -137,7 +137,7 @@ def test_a_broken_image_fails_the_call_naming_the_image(
 def test_crop_returns_a_portrait_of_every_detected_face(
     face_engine: FaceEngine, photos: dict[str, bytes]
 ) -> None:
-    images = [MatchImage(photos[GORE_1]), MatchImage(photos[TWO_PEOPLE], type=1, detect_all=True)]
+    images = [MatchImage(photos[KATY_1]), MatchImage(photos[TWO_PEOPLE], type=1, detect_all=True)]
     result = match_faces(face_engine, MatchRequest(images, CropRequest(type=3, size=(120, 120))), LIMITS)
 
     crops = [face.crop for image in result.detections for face in image.faces]
