@@ -11,10 +11,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import pytest
 import yaml
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 OPENAPI_DIR = REFERENCE_DIR / "regula-face-openapi"
+
+
+def require_reference(path: Path) -> None:
+    """Skip, saying why, where the upstream contract is not beside the clone.
+
+    Regula's OpenAPI files carry no licence that lets the project ship a copy, so these contract tests read
+    them from ../shared/reference, which CI always has; a fresh clone without it skips only these.
+    """
+    if not path.is_file():
+        pytest.skip(f"the Regula reference is not beside the clone ({path})")
+
+
 HTTP_METHODS = ("get", "post", "put", "delete", "patch")
 
 Schema = dict[str, Any]
@@ -38,7 +51,7 @@ class Operation:
 
 class OpenApi:
     def __init__(self, folder: Path = OPENAPI_DIR) -> None:
-        assert (folder / "index.yml").is_file(), f"Regula OpenAPI files not found in {folder}"
+        require_reference(folder / "index.yml")
         self.docs = {p.name: yaml.safe_load(p.read_text(encoding="utf-8")) for p in folder.glob("*.yml")}
 
     def resolve(self, located: Located) -> Located:

@@ -14,7 +14,7 @@ import pytest
 from google.protobuf import descriptor_pb2
 
 from tests.unit import proto_http
-from tests.unit.regula_openapi import REFERENCE_DIR, OpenApi
+from tests.unit.regula_openapi import REFERENCE_DIR, OpenApi, require_reference
 
 pytestmark = pytest.mark.unit
 
@@ -31,6 +31,7 @@ PROTO_ONLY_ROUTES = {
 
 
 def summary_endpoints() -> dict[int, tuple[str, str]]:
+    require_reference(REFERENCE_DIR / "API_SUMMARY.md")
     text = (REFERENCE_DIR / "API_SUMMARY.md").read_text(encoding="utf-8")
     rows = (ENDPOINT_ROW.match(line) for line in text.splitlines())
     return {int(m[1]): (m[2], m[3]) for m in rows if m}
