@@ -32,6 +32,11 @@ class LabelledPhoto:
     transform: str
     file: Path
 
+    @property
+    def upright(self) -> bool:
+        """False for a copy turned 90° or 180°: YuNet's upright landmarks cannot align it (a known miss)."""
+        return not self.transform.startswith("rotate")
+
 
 def _read(path: Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)

@@ -72,10 +72,11 @@ def api(platform: Platform) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def photo_b64(faces_dir: Path) -> Callable[[str], str]:
-    """Base64 of a photo of tests/data/faces, by its path relative to that folder."""
+def photo_b64(faces_dir: Path) -> Callable[[str | Path], str]:
+    """Base64 of a photo: a path relative to tests/data/faces, or a labelled photo's `file` (absolute, since a
+    derived photo is made elsewhere)."""
 
-    def encode(relative: str) -> str:
-        return base64.b64encode((faces_dir / relative).read_bytes()).decode()
+    def encode(photo: str | Path) -> str:
+        return base64.b64encode((faces_dir / photo).read_bytes()).decode()
 
     return encode

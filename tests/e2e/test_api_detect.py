@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,8 +15,8 @@ pytestmark = pytest.mark.e2e
 SINGLES_CHECKED = 12
 
 
-def detect(api: httpx.Client, photo_b64: Callable[[str], str], photo: LabelledPhoto) -> list[dict]:
-    answer = api.post("detect", json={"image": photo_b64(str(photo.file)), "tag": "e2e"})
+def detect(api: httpx.Client, photo_b64: Callable[[str | Path], str], photo: LabelledPhoto) -> list[dict]:
+    answer = api.post("detect", json={"image": photo_b64(photo.file), "tag": "e2e"})
     assert answer.status_code == 200, f"{photo.path}: {answer.text}"
     body = answer.json()
     detections = body["results"]["detections"]
@@ -25,7 +26,7 @@ def detect(api: httpx.Client, photo_b64: Callable[[str], str], photo: LabelledPh
 
 
 def test_group_photos_give_the_labelled_number_of_faces(
-    api: httpx.Client, photo_b64: Callable[[str], str], labels: list[LabelledPhoto]
+    api: httpx.Client, photo_b64: Callable[[str | Path], str], labels: list[LabelledPhoto]
 ) -> None:
     counted = [
         (photo.path, int(photo.faces), len(detect(api, photo_b64, photo)))
@@ -38,7 +39,7 @@ def test_group_photos_give_the_labelled_number_of_faces(
 
 
 def test_single_face_photos_give_one_face_and_empty_scenes_none(
-    api: httpx.Client, photo_b64: Callable[[str], str], labels: list[LabelledPhoto]
+    api: httpx.Client, photo_b64: Callable[[str | Path], str], labels: list[LabelledPhoto]
 ) -> None:
     singles = [photo for photo in labels if photo.kind == "single"][::15][:SINGLES_CHECKED]
     assert [p.path for p in singles if len(detect(api, photo_b64, p)) < 1] == []
@@ -48,7 +49,7 @@ def test_single_face_photos_give_one_face_and_empty_scenes_none(
 
 
 def test_every_face_has_five_landmarks_inside_its_box(
-    api: httpx.Client, photo_b64: Callable[[str], str], labels: list[LabelledPhoto]
+    api: httpx.Client, photo_b64: Callable[[str | Path], str], labels: list[LabelledPhoto]
 ) -> None:
     photos = [p for p in labels if p.kind == "multi"][:6]
     faces = [face for photo in photos for face in detect(api, photo_b64, photo)]
@@ -64,9 +65,9 @@ def test_every_face_has_five_landmarks_inside_its_box(
 
 
 def test_only_central_face_gives_one_face_of_a_group(
-    api: httpx.Client, photo_b64: Callable[[str], str], labels: list[LabelledPhoto]
+    api: httpx.Client, photo_b64: Callable[[str | Path], str], labels: list[LabelledPhoto]
 ) -> None:
     group = next(p for p in labels if p.kind == "multi" and p.notes.startswith("faces=5"))
-    body = {"image": photo_b64(str(group.file)), "processParam": {"onlyCentralFace": True}}
+    body = {"image": photo_b64(group.file), "processParam": {"onlyCentralFace": True}}
     answer = api.post("detect", json=body)
     assert answer.status_code == 200 and len(answer.json()["results"]["detections"]) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,11 +26,11 @@ def people(labels: list[LabelledPhoto]) -> list[list[LabelledPhoto]]:
 
 
 def similarity(
-    api: httpx.Client, photo_b64: Callable[[str], str], a: LabelledPhoto, b: LabelledPhoto
+    api: httpx.Client, photo_b64: Callable[[str | Path], str], a: LabelledPhoto, b: LabelledPhoto
 ) -> float:
     images = [
-        {"index": 0, "type": 3, "data": photo_b64(str(a.file))},
-        {"index": 1, "type": 1, "data": photo_b64(str(b.file))},
+        {"index": 0, "type": 3, "data": photo_b64(a.file)},
+        {"index": 1, "type": 1, "data": photo_b64(b.file)},
     ]
     answer = api.post("match", json={"images": images})
     assert answer.status_code == 200, answer.text
@@ -40,7 +41,7 @@ def similarity(
 
 
 def test_the_same_person_is_more_similar_than_two_different_people(
-    api: httpx.Client, photo_b64: Callable[[str], str], labels: list[LabelledPhoto]
+    api: httpx.Client, photo_b64: Callable[[str | Path], str], labels: list[LabelledPhoto]
 ) -> None:
     persons = people(labels)
     assert len(persons) == IDENTITIES
@@ -51,12 +52,12 @@ def test_the_same_person_is_more_similar_than_two_different_people(
 
 
 def test_detect_all_compares_every_face_with_every_face_of_the_other_images(
-    api: httpx.Client, photo_b64: Callable[[str], str], labels: list[LabelledPhoto]
+    api: httpx.Client, photo_b64: Callable[[str | Path], str], labels: list[LabelledPhoto]
 ) -> None:
     group = next(p for p in labels if p.kind == "multi" and p.notes.startswith("faces=3"))
     single = people(labels)[0]
     images = [
-        {"index": 7, "type": 3, "data": photo_b64(str(group.file)), "detectAll": True},
+        {"index": 7, "type": 3, "data": photo_b64(group.file), "detectAll": True},
         {"index": 8, "type": 1, "data": photo_b64(single[0].path)},
         {"index": 9, "type": 1, "data": photo_b64(single[1].path)},
     ]

@@ -34,8 +34,7 @@ def _split(
 ) -> tuple[dict[str, list[LabelledPhoto]], dict[str, list[LabelledPhoto]]]:
     by_identity: dict[str, list[LabelledPhoto]] = defaultdict(list)
     for photo in labels:
-        # Upright photos: a copy turned 90° or 180° is a known miss (tests/unit/test_face_verification.py).
-        if photo.identity and photo.kind == "single" and not photo.transform.startswith("rotate"):
+        if photo.identity and photo.kind == "single" and photo.upright:
             by_identity[photo.identity].append(photo)
     identities = sorted(name for name, photos in by_identity.items() if len(photos) >= 2)
     held_out = {

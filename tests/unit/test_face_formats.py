@@ -1,6 +1,6 @@
 """The same photo in every supported format gives the same face and the same descriptor.
 
-The brief names an Einstein photo in BMP, JPEG, PNG and WebP; the shared photo set has no such photo, so one
+The brief names an Einstein photo in BMP, JPEG, PNG and WebP; the test photo set has no such photo, so one
 JPEG photo is re-encoded here into every other format, all decoded through `decode_image`.
 """
 

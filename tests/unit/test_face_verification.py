@@ -27,7 +27,7 @@ def test_verification_accuracy_at_the_documented_threshold(
     for photo in labels:
         if photo.identity and photo.kind == "single":
             by_identity[photo.identity].append(photo)
-    rotated = [p for group in by_identity.values() for p in group if p.transform.startswith("rotate")]
+    rotated = [p for group in by_identity.values() for p in group if not p.upright]
     upright = {who: [p for p in group if p not in rotated] for who, group in by_identity.items()}
     photos = [(who, p) for who, group in upright.items() if len(group) >= 2 for p in group]
     described = [(who, p.path, photo_faces(p).descriptor) for who, p in photos]

@@ -32,8 +32,8 @@ from tests.photos import LabelledPhoto
 
 pytestmark = pytest.mark.unit
 
-# The group photo's faces are about 30 px between the eyes: allowed where the point is identity, not size.
-SMALL_FACES = FrameLimits(min_eye_distance=20.0)
+# The group photo's faces are small for a capture: allowed where the point is identity, not size.
+SMALL_FACES = FrameLimits(min_eye_distance=30.0)
 CAPTURE_FACES = FrameLimits()
 
 
