@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.config import InferenceSettings, ModelSettings
@@ -19,9 +20,9 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class BenchSettings(BaseSettings):
-    """The bench process's settings: VISAGE_MODELS_DIR, VISAGE_MODELS_CACHE_DIR, VISAGE_MODELS_ALLOW_DOWNLOAD,
-    VISAGE_MODELS_RECOGNIZER, VISAGE_FACES_DIR (photos to benchmark on), VISAGE_BENCH_RUNS (timed runs per
-    measurement), VISAGE_BENCH_THREADS (onnxruntime intra-op threads; default: the usable cores),
+    """The bench process's settings: the models (`libs.config.ModelSettings`: VISAGE_MODELS_*),
+    VISAGE_FACES_DIR (photos to benchmark on), VISAGE_BENCH_RUNS (timed runs per measurement),
+    VISAGE_BENCH_THREADS (onnxruntime intra-op threads; default: the usable cores),
     VISAGE_BENCH_FULL (the long variant of each benchmark: more data, more repetitions),
     VISAGE_BENCH_RESULTS_DIR (where the report and its charts go) and VISAGE_BENCH_MILVUS_URI (a running
     Milvus server to benchmark instead of one the bench starts). An empty variable counts as unset."""
@@ -30,10 +31,7 @@ class BenchSettings(BaseSettings):
         env_prefix="VISAGE_", env_ignore_empty=True, extra="ignore", frozen=True
     )
 
-    models_dir: Path | None = None
-    models_cache_dir: Path | None = None
-    models_allow_download: bool = True
-    models_recognizer: str = "sface_int8bq"
+    models: ModelSettings = Field(default_factory=ModelSettings)
     faces_dir: Path = _REPO_ROOT.parent / "shared" / "faces"
     bench_runs: int = 30
     bench_threads: int | None = None
@@ -49,14 +47,6 @@ class BenchSettings(BaseSettings):
     def raw_dir(self) -> Path:
         """Raw data and stored sections: git-ignored."""
         return self.bench_results_dir / "raw"
-
-    def model_settings(self) -> ModelSettings:
-        return ModelSettings(
-            models_dir=self.models_dir,
-            cache_dir=self.models_cache_dir,
-            allow_download=self.models_allow_download,
-            recognizer=self.models_recognizer,
-        )
 
     def inference_settings(self) -> InferenceSettings:
         if self.bench_threads is None:

@@ -183,7 +183,7 @@ def roc_figure(settings: BenchSettings, curves: dict[str, tuple[np.ndarray, np.n
 
 
 def run(settings: BenchSettings) -> Section:
-    engine = FaceEngine.create(settings.model_settings(), settings.inference_settings())
+    engine = FaceEngine.create(settings.models, settings.inference_settings())
     photos = [p for p in load_labels(settings.faces_dir) if p.kind != "invalid"]
     results = {photo.path: analyse(engine, photo) for photo in photos}
     found = {path: count for path, (count, _) in results.items()}
@@ -207,7 +207,7 @@ def run(settings: BenchSettings) -> Section:
         "Accuracy on the labelled photos",
         f"{len(photos)} labelled photos of `shared/faces` through the service pipeline (YuNet 2026may on the "
         f"whole image, the face nearest the centre aligned to the ArcFace template, SFace "
-        f"`{settings.models_recognizer}`). Verification: every pair of photos of the "
+        f"`{settings.models.recognizer}`). Verification: every pair of photos of the "
         f"{len(protocol.gallery)} identities with two or more photos ({decisions.genuines} genuine and "
         f"{decisions.impostors} impostor pairs). Identification: the first photo of each such identity "
         f"enrolled, the other {len(protocol.mated)} photos searched; open-set rejection with "
@@ -235,7 +235,7 @@ def run(settings: BenchSettings) -> Section:
     )
     roc = roc_figure(
         settings,
-        {f"Visage (YuNet + SFace {settings.models_recognizer})": (genuine, impostor)},
+        {f"Visage (YuNet + SFace {settings.models.recognizer})": (genuine, impostor)},
         "accuracy-roc.png",
     )
     section.figure(roc, "Verification ROC on the labelled photos; dotted lines at FAR 1e-2 and 1e-3")

@@ -18,7 +18,9 @@ from bench.common import median_ms, method_of, paired_medians, photo_jpeg, ratio
 from bench.section import Section
 from libs.faces import FaceEngine
 from libs.faces.align import align_faces
-from libs.faces.antispoof import crop_inputs
+from libs.faces.antispoof import AntiSpoof, crop_inputs
+from libs.faces.detector import YuNetDetector
+from libs.faces.embedder import SFaceEmbedder
 from libs.imaging.decode import decode_image
 
 SOURCE_PHOTO = "face_recognition/examples/obama-1080p.jpg"  # 1920×1080, one face
@@ -34,17 +36,19 @@ def _stages(engine: FaceEngine, jpeg: bytes) -> list[tuple[str, Callable[[], obj
         raise RuntimeError(f"no face found in the benchmark photo {SOURCE_PHOTO}")
     encoded = np.frombuffer(jpeg, dtype=np.uint8)
 
-    detector = engine.detector
+    # The raw calls need the concrete adapters behind the ports.
+    detector, embedder, antispoof = engine.detector, engine.describer, engine.antispoof
+    assert isinstance(detector, YuNetDetector) and isinstance(embedder, SFaceEmbedder)
+    assert isinstance(antispoof, AntiSpoof)
     detector_blob, _ = detector.prepare(image)
     detector_outputs = [o.name for o in detector.session.get_outputs()]
     detector_feed = {detector.session.get_inputs()[0].name: detector_blob}
 
-    embedder = engine.embedder
     embed_feed = {embedder.session.get_inputs()[0].name: embedder.prepare(align_faces(image, faces))}
 
     spoof_runs = [
         (model.session, {model.session.get_inputs()[0].name: crop_inputs(image, faces, model.box_scale)})
-        for model in engine.antispoof.models
+        for model in antispoof.models
     ]
 
     return [
@@ -69,7 +73,7 @@ def _stages(engine: FaceEngine, jpeg: bytes) -> list[tuple[str, Callable[[], obj
 
 def run(settings: BenchSettings) -> Section:
     inference = settings.inference_settings()
-    engine = FaceEngine.create(settings.model_settings(), inference)
+    engine = FaceEngine.create(settings.models, inference)
     runs = settings.bench_runs
     section = Section(
         "core",

@@ -21,9 +21,9 @@ def service_environment(
 ) -> dict[str, str]:
     """Environment of the platform's processes: models, threads, log level, inference workers."""
     threads = str(settings.inference_settings().intra_op_threads)
-    environment = {"VISAGE_GATEWAY_LOG_LEVEL": QUIET, "VISAGE_MODELS_RECOGNIZER": settings.models_recognizer}
-    if settings.models_dir is not None:
-        environment["VISAGE_MODELS_DIR"] = str(settings.models_dir)
+    environment = {"VISAGE_GATEWAY_LOG_LEVEL": QUIET, "VISAGE_MODELS_RECOGNIZER": settings.models.recognizer}
+    if settings.models.dir is not None:
+        environment["VISAGE_MODELS_DIR"] = str(settings.models.dir)
     for name in backends:
         prefix = f"VISAGE_{name.upper()}_"
         environment[f"{prefix}LOG_LEVEL"] = QUIET

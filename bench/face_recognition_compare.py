@@ -105,7 +105,7 @@ def run(settings: BenchSettings) -> Section:
         fr = _import_face_recognition()
     except Exception as error:  # a missing optional dependency must not stop the other benchmarks
         return _unavailable(error)
-    engine = FaceEngine.create(settings.model_settings(), settings.inference_settings())
+    engine = FaceEngine.create(settings.models, settings.inference_settings())
     photos = [p for p in load_labels(settings.faces_dir) if p.kind != "invalid"]
     repeats = 3 if settings.bench_full else 1
     visage: dict[str, tuple[int, np.ndarray | None]] = {}

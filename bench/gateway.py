@@ -32,7 +32,7 @@ TARGET_OVERHEAD = 0.15
 
 def run(settings: BenchSettings) -> Section:
     inference = settings.inference_settings()
-    engine = FaceEngine.create(settings.model_settings(), inference)
+    engine = FaceEngine.create(settings.models, inference)
     workload = MatchWorkload.create(settings, engine)
     photos, in_process, body, limits = workload.photos, workload.in_process, workload.body, ImageLimits()
 

@@ -1,8 +1,8 @@
 """Resident memory of each process of the platform, idle and under load, next to a bare process's.
 
-The platform (detection, matching, gateway; the identification service too, on its embedded stores, when
-it starts) runs with its default settings. "Idle" is the resident set size (RSS) after start and one
-warm-up request of each kind; "under load" samples every process's RSS every 0.2 s while 8 concurrent
+The platform (detection, matching, liveness, gateway; the identification service too, on its embedded
+stores, when it starts) runs with its default settings. "Idle" is the resident set size (RSS) after start
+and one warm-up request of each kind; "under load" samples every process's RSS every 0.2 s while 8 concurrent
 clients send POST /api/match and POST /api/detect (and POST /api/search on an empty gallery) for a fixed
 time, and reports the median and the peak of the samples. The limit beside each process is a fresh
 interpreter that holds only what that process cannot do without (see the note below the table).
@@ -31,28 +31,50 @@ from bench.deployment import bench_platform
 from bench.search_api import platform_environment
 from bench.section import Section
 from bench.workload import MatchWorkload
-from libs.faces import FaceEngine
+from libs.faces import Capability, FaceEngine, model_names
+from services.detection import service as detection_service
 from services.launcher import Platform
+from services.liveness import service as liveness_service
+from services.matching import service as matching_service
 
 CLIENTS = 8
-WITH_IDENTIFICATION = ("detection", "matching", "identification")
+WITH_IDENTIFICATION = ("detection", "matching", "liveness", "identification")
+WITHOUT_IDENTIFICATION = ("detection", "matching", "liveness")
 SAMPLE_SECONDS = 0.2
-_BARE_ENGINE = (
-    "from bench import BenchSettings; from libs.faces import FaceEngine; s = BenchSettings(); "
-    "FaceEngine.create(s.model_settings(), s.inference_settings())"
-)
+MODEL_SERVICES = {
+    "detection": detection_service.USES,
+    "matching": matching_service.USES,
+    "liveness": liveness_service.USES,
+}
 _BARE_VECTORS = (
     "import asyncio, tempfile; from libs.stores.factory import StoreSettings, open_vectors; "
     "d = tempfile.mkdtemp(); "
     "asyncio.run(open_vectors(StoreSettings(vectors_url=f'milvus-lite:///{d}/m.db', collection='c')))"
 )
-# Per process: what the smallest process doing the same job must hold (description, code of a bare process).
-LIMITS = {
-    "detection": ("the four models only", _BARE_ENGINE),
-    "matching": ("the four models only", _BARE_ENGINE),
-    "gateway": ("its libraries imported", "import grpc, httpx, starlette, uvicorn"),
-    "identification": ("an empty Milvus Lite open", _BARE_VECTORS),
-}
+# Idle MiB of the same platform before each service loaded only its own models (commit 087a10f: every model
+# service loaded YuNet, SFace and both MiniFASNets), measured the same way on this machine.
+BEFORE_PER_SERVICE_ENGINES = {"detection": 427, "matching": 426, "liveness": 420, "identification": 282}
+
+
+def _bare_engine(uses: frozenset[Capability]) -> str:
+    """A bare process that loads, through `FaceEngine`, the models of `uses` and nothing else."""
+    capabilities = ", ".join(f"Capability.{capability.name}" for capability in sorted(uses))
+    return (
+        "from bench import BenchSettings; from libs.faces import Capability, FaceEngine; "
+        "s = BenchSettings(); "
+        f"FaceEngine.create(s.models, s.inference_settings(), {{{capabilities}}})"
+    )
+
+
+def _limits(settings: BenchSettings) -> dict[str, tuple[str, str]]:
+    """Per process: what the smallest process doing the same job must hold (description, code of it)."""
+    limits = {
+        name: (f"its models only ({', '.join(model_names(uses, settings.models))})", _bare_engine(uses))
+        for name, uses in MODEL_SERVICES.items()
+    }
+    limits["gateway"] = ("its libraries imported", "import grpc, httpx, starlette, uvicorn")
+    limits["identification"] = ("an empty Milvus Lite open", _BARE_VECTORS)
+    return limits
 
 
 def _rss_mb(pid: int) -> float:
@@ -121,17 +143,20 @@ def _sample_while(pids: dict[str, int], work: Callable[[], int]) -> tuple[dict[s
 def _platform(settings: BenchSettings, workdir: Path) -> Iterator[Platform]:
     """The platform with identification (on embedded stores in `workdir`) when it starts, else without."""
     environment = platform_environment(workdir, f"milvus-lite:///{workdir / 'milvus.db'}", "visage_bench")
+    environment["VISAGE_LIVENESS_STORES__DATA_DIR"] = str(workdir / "liveness")
     with contextlib.ExitStack() as stack:
         try:
             platform = stack.enter_context(bench_platform(settings, WITH_IDENTIFICATION, None, environment))
         except (RuntimeError, TimeoutError) as error:
             print(f"memory: measuring without identification, which did not start ({error})", flush=True)
-            platform = stack.enter_context(bench_platform(settings))
+            platform = stack.enter_context(
+                bench_platform(settings, WITHOUT_IDENTIFICATION, None, environment)
+            )
         yield platform
 
 
 def run(settings: BenchSettings) -> Section:
-    engine = FaceEngine.create(settings.model_settings(), settings.inference_settings())
+    engine = FaceEngine.create(settings.models, settings.inference_settings())
     workload = MatchWorkload.create(settings, engine)
     del engine  # only the photos are needed; the bench process is not measured
     detect_body = {"image": base64.b64encode(workload.photos[0]).decode()}
@@ -149,7 +174,8 @@ def run(settings: BenchSettings) -> Section:
         time.sleep(1.0)
         idle = {name: _rss_mb(pid) for name, pid in pids.items()}
         samples, requests = _sample_while(pids, lambda: asyncio.run(_load(platform.api_url, bodies, seconds)))
-    codes = {LIMITS[name][1] for name in pids if name in LIMITS}
+    limits = _limits(settings)
+    codes = {limits[name][1] for name in pids if name in limits}
     bare = {code: _bare_rss_mb(code) for code in sorted(codes)}
 
     section = Section(
@@ -161,11 +187,12 @@ def run(settings: BenchSettings) -> Section:
     rows = []
     for name in pids:
         median_load, peak = statistics.median(samples[name]), max(samples[name])
-        what, code = LIMITS.get(name, ("a bare interpreter", "pass"))
+        what, code = limits.get(name, ("a bare interpreter", "pass"))
         limit = bare[code] if code in bare else _bare_rss_mb(code)
         rows.append(
             [
                 name,
+                str(BEFORE_PER_SERVICE_ENGINES.get(name, "")),
                 f"{idle[name]:.0f}",
                 f"{median_load:.0f}",
                 f"{peak:.0f}",
@@ -178,6 +205,7 @@ def run(settings: BenchSettings) -> Section:
     section.table(
         [
             "process",
+            "idle MiB before",
             "idle MiB",
             "load median MiB",
             "load peak MiB",
@@ -189,14 +217,19 @@ def run(settings: BenchSettings) -> Section:
         rows,
     )
     section.note(
-        "Limits: a fresh interpreter that does only this: loads the four models through `FaceEngine` "
-        "(detection, matching), imports grpcio, httpx, Starlette and uvicorn (gateway), opens an empty "
+        "Before: idle MiB of the platform at commit 087a10f, when every model service loaded all four "
+        "models (one warm-up request each, measured the same way on this machine)."
+    )
+    section.note(
+        "Limits: a fresh interpreter that does only this: loads the models of that service through "
+        "`FaceEngine` (detection, matching, liveness), imports grpcio, httpx, Starlette and uvicorn "
+        "(gateway), opens an empty "
         "Milvus Lite collection (identification; Milvus Lite runs as a child process, counted with its "
         "parent)."
     )
     total_idle, total_peak = sum(idle.values()), sum(max(v) for v in samples.values())
     section.highlight(
         f"whole platform {total_idle:.0f} MiB idle, {total_peak:.0f} MiB at peak under {CLIENTS} clients; "
-        + ", ".join(f"{row[0]} {row[6]}× its limit idle" for row in rows)
+        + ", ".join(f"{row[0]} {row[7]}× its limit idle" for row in rows)
     )
     return section

@@ -41,7 +41,7 @@ def _detect_and_assess(engine: FaceEngine, image: np.ndarray) -> object:
 
 def run(settings: BenchSettings) -> Section:
     inference = settings.inference_settings()
-    engine = FaceEngine.create(settings.model_settings(), inference)
+    engine = FaceEngine.create(settings.models, inference)
     image = _photo(settings.faces_dir)
     runs = max(30, settings.bench_runs)
 

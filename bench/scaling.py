@@ -35,7 +35,7 @@ def _summary(rates: list[Rate]) -> tuple[float, float, float]:
 
 def run(settings: BenchSettings) -> Section:
     inference = settings.inference_settings()
-    engine = FaceEngine.create(settings.model_settings(), inference)
+    engine = FaceEngine.create(settings.models, inference)
     workload = MatchWorkload.create(settings, engine)
     rounds, per_client = (5, 8) if settings.bench_full else (3, 4)
     results: dict[int, tuple[tuple[float, float, float], tuple[float, float, float]]] = {}

@@ -356,7 +356,7 @@ def measure_backend(
 
 
 def run(settings: BenchSettings) -> Section:
-    engine = FaceEngine.create(settings.model_settings(), settings.inference_settings())
+    engine = FaceEngine.create(settings.models, settings.inference_settings())
     data = real_data(settings, engine)
     backends = [("Milvus Lite", "lite", [100_000])]
     if settings.bench_full:

@@ -1,24 +1,34 @@
 """Settings pieces shared by the processes.
 
 Each process composes these into its own single, frozen `pydantic-settings` object (see
-`services/<name>/settings.py` and `gateway/settings.py`); nothing else reads the environment.
+`services/<name>/settings.py` and `gateway/settings.py`); nothing else reads the environment. `ModelSettings`
+is itself one, nested in each process that loads models, since they all read the same VISAGE_MODELS_*.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import SettingsConfigDict
+
+from libs.settings import ProcessSettings
 
 
-class ModelSettings(BaseModel):
-    """Where model files come from."""
+class ModelSettings(ProcessSettings):
+    """Where model files come from: the one settings object for it, read by every process that loads models
+    (services, `visage-models`, the benchmarks) from VISAGE_MODELS_DIR, VISAGE_MODELS_CACHE_DIR,
+    VISAGE_MODELS_ALLOW_DOWNLOAD and VISAGE_MODELS_RECOGNIZER, or the `[models]` section of the settings file.
+    An empty variable counts as unset (the Makefile exports an empty VISAGE_MODELS_DIR when ../shared is
+    absent)."""
 
-    model_config = ConfigDict(frozen=True)
+    section: ClassVar[str] = "models"
+    model_config = SettingsConfigDict(env_prefix="VISAGE_MODELS_", env_ignore_empty=True)
 
     # Checked first; CI points it at ../shared/models.
-    models_dir: Path | None = None
+    dir: Path | None = None
     # Checked second, and where downloads go; None means the platform's user cache directory.
     cache_dir: Path | None = None
     # Whether a missing model may be downloaded from its upstream URL (sha256-checked).

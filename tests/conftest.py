@@ -48,7 +48,7 @@ def faces_dir() -> Path:
 @pytest.fixture(scope="session")
 def model_settings(models_dir: Path) -> ModelSettings:
     # Tests never download: a missing model fails with the registry's message on how to get it.
-    return ModelSettings(models_dir=models_dir if models_dir.is_dir() else None, allow_download=False)
+    return ModelSettings(dir=models_dir if models_dir.is_dir() else None, allow_download=False)
 
 
 @pytest.fixture(scope="session")

@@ -187,6 +187,10 @@ class FailingVectorIndex:
         self._check("set_groups")
         await self.inner.set_groups(person_id, groups)
 
+    @property
+    def max_limit(self) -> int:
+        return self.inner.max_limit
+
     async def search(
         self, vector: np.ndarray, limit: int, groups: Sequence[str] | None = None
     ) -> list[VectorHit]:

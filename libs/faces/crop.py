@@ -26,13 +26,14 @@ A 120×160 probe costs 40 % of that but leaves 2.6° (7.1°).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
 import cv2
 import numpy as np
 
+from libs.errors import InvalidRequestError
 from libs.faces.align import similarity_transform
 from libs.faces.types import Face
 
@@ -67,6 +68,10 @@ class PortraitLayout:
     face_width: float  # face width / crop width
     eye_line: float  # eye midpoint from the top / crop height
 
+    @property
+    def aspect(self) -> float:
+        return self.width / self.height
+
 
 LAYOUTS: dict[AlignType, PortraitLayout] = {
     AlignType.ALIGN_3x4: PortraitLayout(3, 4, 0.55, 0.42),
@@ -75,6 +80,9 @@ LAYOUTS: dict[AlignType, PortraitLayout] = {
     AlignType.ALIGN_1x1: PortraitLayout(1, 1, 0.50, 0.45),
     AlignType.ALIGN_7x9: PortraitLayout(7, 9, 0.55, 0.42),
 }
+
+
+DEFAULT_ALIGN = AlignType.ALIGN_3x4  # Regula's crop.type default (0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +112,24 @@ class CropSpec:
         return round(height * layout.width / layout.height) == width or (
             round(width * layout.height / layout.width) == height
         )
+
+
+def checked_crop(
+    align: int | None, pad_rgb: Sequence[int], size: Sequence[int], where: str = "outputImageParams.crop"
+) -> CropSpec:
+    """Regula's `crop` values (type, padColor, size as sent; empty = default) checked: the portrait spec, or
+    InvalidRequestError naming `where`."""
+    align = DEFAULT_ALIGN if align is None else align
+    if align not in {member.value for member in AlignType}:
+        raise InvalidRequestError(f"{where}.type must be 0..4 (FaceImageQualityAlignType), got {align}")
+    pad = pad_rgb or WHITE
+    if len(pad) != 3 or not all(0 <= c <= 255 for c in pad):
+        raise InvalidRequestError(f"{where}.padColor must be 3 values [r, g, b] in 0..255, got {list(pad)}")
+    if size and (len(size) != 2 or not all(0 < s <= MAX_CROP_SIDE for s in size)):
+        raise InvalidRequestError(
+            f"{where}.size must be 2 values [width, height] in 1..{MAX_CROP_SIDE}, got {list(size)}"
+        )
+    return CropSpec(AlignType(align), (size[0], size[1]) if size else None, (pad[0], pad[1], pad[2]))
 
 
 def roll_degrees(face: Face) -> float:

@@ -10,6 +10,7 @@ image is padded at the right and bottom to a multiple of 32, the largest stride,
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -143,7 +144,7 @@ def _to_faces(
     return faces
 
 
-def most_central(faces: list[Face], width: int, height: int) -> Face | None:
+def most_central(faces: Sequence[Face], width: int, height: int) -> Face | None:
     """The face whose box centre is nearest the image centre (the better score wins a tie), or None."""
     if not faces:
         return None

@@ -1,11 +1,14 @@
-"""SFace 128-d face descriptors from aligned crops."""
+"""SFace 128-d face descriptors: five-point alignment, then the network (the engine's `FaceDescriber`)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import onnxruntime as ort
 
-from libs.faces.align import CROP_SIZE
+from libs.faces.align import CROP_SIZE, align_faces
+from libs.faces.types import Face
 
 DESCRIPTOR_SIZE = 128
 
@@ -45,3 +48,9 @@ class SFaceEmbedder:
         raw = self.run(self.prepare(crops_bgr)).astype(np.float32, copy=False)
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         return raw / np.maximum(norms, np.finfo(np.float32).tiny)
+
+    def describe(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
+        """N×128 float32 unit descriptors of `faces` of `image_bgr`, aligned and embedded in one call."""
+        if not faces:
+            return np.zeros((0, DESCRIPTOR_SIZE), dtype=np.float32)
+        return self.embed(align_faces(image_bgr, faces))

@@ -15,7 +15,6 @@ from libs.identification.match_and_search import (
     MatchAndSearchOutcome,
     MatchAndSearchQuery,
 )
-from libs.identification.ports import DescriptorSource, FetchedPhoto, PhotoFetcher
 from libs.identification.reconciler import Reconciler, ReconcileReport
 from libs.identification.records import (
     Group,
@@ -33,6 +32,7 @@ from libs.identification.records import (
 )
 from libs.identification.schema import MIGRATIONS
 from libs.identification.search import FaceMatches, NewPerson, SearchFilterSpec, SearchOutcome, SearchQuery
+from libs.usecases.ports import DescriptorSource, FetchedPhoto, PhotoFetcher
 
 __all__ = [
     "MIGRATIONS",

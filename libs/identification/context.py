@@ -13,9 +13,8 @@ from typing import TypeVar
 from libs.config import ImageLimits
 from libs.errors import UnavailableError, VisageError
 from libs.faces.compare import SAME_PERSON_DISTANCE
-from libs.identification.ports import DescriptorSource, PhotoFetcher
 from libs.stores.ports import Database, ObjectStore, VectorIndex
-from libs.usecases.match import LivenessPortraitSource
+from libs.usecases.ports import DescriptorSource, LivenessPortraitSource, PhotoFetcher
 
 T = TypeVar("T")
 
@@ -29,7 +28,6 @@ class IdentificationConfig:
     default_limit: int = 100  # Regula 8.3's default search `limit`
     # Vector candidates fetched per wanted person at first; doubled while filters leave too few.
     candidates_per_person: int = 4
-    max_candidates: int = 16_384  # Milvus' topk limit
     # Each store call of a write: past it the call counts as failed and the write is undone.
     store_timeout_seconds: float = 15.0
     # A `pending` image older than this is an interrupted write the reconciler removes.

@@ -8,7 +8,8 @@ import asyncio
 import threading
 
 from libs.config import ImageLimits
-from libs.usecases import DescriptorsRequest, DescriptorsResult, FaceAnalyzer, compute_descriptors
+from libs.faces.ports import FaceAnalyzer
+from libs.usecases import DescriptorsRequest, DescriptorsResult, compute_descriptors
 
 
 class EngineDescriptorSource:

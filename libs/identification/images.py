@@ -10,7 +10,7 @@ from __future__ import annotations
 from libs.errors import NotFoundError
 from libs.identification.context import IdentificationContext
 from libs.identification.photos import check_resize, load_upload, media_type, photo_to_store
-from libs.identification.probe import describe_one, vector_of
+from libs.identification.probe import describe_one
 from libs.identification.records import Image, Page, PageRequest, Upload
 from libs.identification.repository import images as images_sql
 from libs.identification.repository import persons as persons_sql
@@ -49,7 +49,7 @@ class Images:
             created_at=self._ctx.now_ms(),
             updated_at=None,
         )
-        await store_image(self._ctx, image, vector_of(face), model, stored)
+        await store_image(self._ctx, image, face.descriptor, model, stored)
         return image
 
     async def list(self, person_id: str, paging: PageRequest) -> Page[Image]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-import numpy as np
-
 from libs.errors import EmptyImageError, FaceNotDetectedError, FaceSDKResultCode, ImageError
 from libs.identification.context import IdentificationContext
 from libs.usecases import (
@@ -14,7 +12,6 @@ from libs.usecases import (
     DescriptorImage,
     DescriptorsRequest,
     DescriptorsResult,
-    FaceDescriptor,
     ImageDescriptors,
 )
 
@@ -52,10 +49,3 @@ def raise_for_status(status: int, where: str) -> None:
     with contextlib.suppress(ValueError):  # keep the class's code for a status this version does not know
         error.result_code = FaceSDKResultCode(status)
     raise error
-
-
-def vector_of(face: FaceDescriptor) -> np.ndarray:
-    """The descriptor as the vector index stores it: float32, unit length."""
-    vector = np.asarray(face.descriptor, dtype=np.float32)
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 0 else vector

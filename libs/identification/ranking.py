@@ -4,7 +4,8 @@ The vector index is asked for `limit × candidates_per_person` nearest images (i
 then drops what is not visible (not `ready`, expired, being deleted), not in the groups (SQL is the truth
 for membership), filtered out by name, or described by another model. Hits are grouped by person and ranked
 by their best distance. While filters leave fewer than `limit` persons and every candidate was within the
-threshold, the candidate count doubles (up to `max_candidates`): farther candidates could still qualify.
+threshold, the candidate count doubles (up to the index's `max_limit`): farther candidates could still
+qualify.
 """
 
 from __future__ import annotations
@@ -34,39 +35,50 @@ class RankQuery:
     with_images: bool = False
 
 
-def checked_query(ctx: IdentificationContext, query: RankQuery) -> tuple[float, int]:
-    """(threshold, limit) with defaults; InvalidRequestError for values out of range."""
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """A `RankQuery` checked once, defaults applied: what `rank_persons` ranks every face by."""
+
+    group_ids: tuple[str, ...]
+    threshold: float
+    limit: int
+    names: NameFilter | None
+    with_images: bool
+
+
+def checked_query(ctx: IdentificationContext, query: RankQuery) -> Ranking:
+    """The query with the configured defaults; InvalidRequestError for values out of range."""
     threshold = ctx.config.default_threshold if query.threshold is None else query.threshold
     limit = ctx.config.default_limit if query.limit is None else query.limit
     if not threshold >= 0:  # also refuses NaN
         raise InvalidRequestError(f"threshold must be a distance >= 0, got {threshold}")
     if limit < 1:
         raise InvalidRequestError(f"limit must be >= 1, got {limit}")
-    return threshold, limit
+    return Ranking(query.group_ids, threshold, limit, query.names, query.with_images)
 
 
 async def rank_persons(
-    ctx: IdentificationContext, vector: np.ndarray, model: str, query: RankQuery
+    ctx: IdentificationContext, vector: np.ndarray, model: str, query: Ranking
 ) -> tuple[PersonMatch, ...]:
     """The persons whose images lie within the threshold of `vector`, nearest first, at most `limit`."""
-    threshold, limit = checked_query(ctx, query)
-    config = ctx.config
-    wanted = min(config.max_candidates, max(limit * config.candidates_per_person, 64))
+    threshold, limit = query.threshold, query.limit
+    most = ctx.vectors.max_limit
+    wanted = min(most, max(limit * ctx.config.candidates_per_person, 64))
     while True:
         hits = await ctx.vectors.search(vector, wanted, query.group_ids or None)
         near = [hit for hit in hits if distance_from_cosine(hit.cosine) <= threshold]
         matches = await _matches(ctx, near, model, query, limit)
-        exhausted = len(hits) < wanted or len(near) < len(hits) or wanted >= config.max_candidates
+        exhausted = len(hits) < wanted or len(near) < len(hits) or wanted >= most
         if len(matches) >= limit or exhausted:
             break
-        wanted = min(config.max_candidates, wanted * 2)
+        wanted = min(most, wanted * 2)
     if query.with_images:
         matches = await _with_contents(ctx, matches)
     return tuple(matches)
 
 
 async def _matches(
-    ctx: IdentificationContext, hits: Sequence[VectorHit], model: str, query: RankQuery, limit: int
+    ctx: IdentificationContext, hits: Sequence[VectorHit], model: str, query: Ranking, limit: int
 ) -> list[PersonMatch]:
     """The first `limit` persons of the hits that SQL keeps, each with all its hit images."""
     rows = await images_sql.search_candidates(

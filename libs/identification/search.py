@@ -21,7 +21,7 @@ from libs.identification.context import IdentificationContext
 from libs.identification.images import Images
 from libs.identification.persons import Persons
 from libs.identification.photos import LoadedPhoto, check_resize, load_upload
-from libs.identification.probe import describe_one, vector_of
+from libs.identification.probe import describe_one
 from libs.identification.ranking import RankQuery, checked_query, rank_persons
 from libs.identification.records import PersonFields, PersonMatch, ScoredImage, Upload
 from libs.identification.repository.groups import require_groups
@@ -98,8 +98,10 @@ class Search:
     async def search(self, query: SearchQuery) -> SearchOutcome:
         group_ids = checked_ids(list(query.group_ids), "groupIds[]")
         names = name_filter(query.filter)
-        rank = RankQuery(group_ids, query.threshold, query.limit, names, query.with_images)
-        checked_query(self._ctx, rank)  # refuse bad values before the expensive part
+        # Bad values are refused before the expensive part.
+        rank = checked_query(
+            self._ctx, RankQuery(group_ids, query.threshold, query.limit, names, query.with_images)
+        )
         check_resize(query.image.resize)
         if query.create_person is not None:
             checked_name(query.create_person.name, "createPerson.name")
@@ -109,7 +111,7 @@ class Search:
         )
         faces = []
         for face in described.faces:
-            persons = await rank_persons(self._ctx, vector_of(face), model, rank)
+            persons = await rank_persons(self._ctx, face.descriptor, model, rank)
             faces.append(FaceMatches(face.face, persons))
         image_hash = hashlib.sha256(photo.data).hexdigest()
         created = None

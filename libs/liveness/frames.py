@@ -7,26 +7,15 @@ face, descriptor, anti-spoofing probability), so only one decoded frame is held 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from libs.faces.detector import most_central
+from libs.faces.ports import LivenessAnalyzer
 from libs.faces.types import Face
 from libs.quality.geometry import FaceGeometry
 from libs.quality.photometry import FacePixels
-
-
-class LivenessAnalyzer(Protocol):
-    """What the liveness check needs from the face pipeline (`libs.faces.FaceEngine` is one)."""
-
-    def detect(self, image_bgr: np.ndarray, only_central: bool = False) -> list[Face]: ...
-
-    def describe(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> np.ndarray: ...
-
-    def liveness(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> list[float]: ...
 
 
 @dataclass(frozen=True, slots=True)

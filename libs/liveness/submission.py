@@ -24,9 +24,10 @@ from libs.errors import (
     NotFoundError,
 )
 from libs.faces.crop import CropSpec, crop_portrait
+from libs.faces.ports import LivenessAnalyzer
 from libs.imaging import decode_image, encode_jpeg
 from libs.liveness.decision import Decision, decide
-from libs.liveness.frames import FrameAnalysis, LivenessAnalyzer, analyze_frame
+from libs.liveness.frames import FrameAnalysis, analyze_frame
 from libs.liveness.media import PORTRAIT, VIDEO, frame_name, frame_type, object_key, video_type
 from libs.liveness.records import State, TransactionRecord
 from libs.liveness.signing import NONCE_PATTERN, is_well_formed_signature, signature_matches

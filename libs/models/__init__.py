@@ -1,6 +1,6 @@
 """The model registry and the one way to get a verified model file path: `resolve(name, settings)`."""
 
 from libs.models.fetch import default_cache_dir, resolve
-from libs.models.registry import MODELS, ModelSpec, platform_model_names
+from libs.models.registry import MODELS, ModelSpec
 
-__all__ = ["MODELS", "ModelSpec", "default_cache_dir", "platform_model_names", "resolve"]
+__all__ = ["MODELS", "ModelSpec", "default_cache_dir", "resolve"]

@@ -4,37 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.config import ModelSettings
 from libs.errors import ModelFileError
+from libs.faces.engine import EVERY_CAPABILITY, model_names
 from libs.models.fetch import default_cache_dir, resolve
-from libs.models.registry import MODELS, platform_model_names
-
-
-class ModelsCliSettings(BaseSettings):
-    """This command's settings: VISAGE_MODELS_DIR, VISAGE_MODELS_CACHE_DIR, VISAGE_MODELS_ALLOW_DOWNLOAD,
-    VISAGE_MODELS_RECOGNIZER. An empty variable counts as unset (the Makefile exports an empty
-    VISAGE_MODELS_DIR when ../shared is absent)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="VISAGE_", env_ignore_empty=True, extra="ignore", frozen=True
-    )
-
-    models_dir: Path | None = None
-    models_cache_dir: Path | None = None
-    models_allow_download: bool = True
-    models_recognizer: str = "sface_int8bq"
-
-    def model_settings(self) -> ModelSettings:
-        return ModelSettings(
-            models_dir=self.models_dir,
-            cache_dir=self.models_cache_dir,
-            allow_download=self.models_allow_download,
-            recognizer=self.models_recognizer,
-        )
+from libs.models.registry import MODELS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,11 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("list", help="print the model registry")
     args = parser.parse_args(argv)
 
-    settings = ModelsCliSettings().model_settings()
+    settings = ModelSettings()  # VISAGE_MODELS_*, as every process that loads models reads them
     if args.command == "list":
         _print_registry(settings)
         return 0
-    return _fetch(args.names or platform_model_names(settings), settings)
+    return _fetch(args.names or model_names(EVERY_CAPABILITY, settings), settings)
 
 
 def _fetch(names: list[str], settings: ModelSettings) -> int:
@@ -70,7 +45,7 @@ def _fetch(names: list[str], settings: ModelSettings) -> int:
 
 
 def _print_registry(settings: ModelSettings) -> None:
-    print(f"models dir: {settings.models_dir or '(not set)'}")
+    print(f"models dir: {settings.dir or '(not set)'}")
     print(f"cache dir:  {settings.cache_dir or default_cache_dir()}")
     for spec in MODELS.values():
         print(f"{spec.name:<16} {spec.filename}")

@@ -31,7 +31,7 @@ def default_cache_dir() -> Path:
 
 
 def resolve(name: str, settings: ModelSettings, registry: Mapping[str, ModelSpec] = MODELS) -> Path:
-    """The verified path of model `name`: from `settings.models_dir`, else the cache dir, else downloaded.
+    """The verified path of model `name`: from `settings.dir`, else the cache dir, else downloaded.
 
     Raises ModelFileError, with one message that names the file, where it looked and how to get it.
     """
@@ -39,7 +39,7 @@ def resolve(name: str, settings: ModelSettings, registry: Mapping[str, ModelSpec
     if spec is None:
         raise ModelFileError(f"unknown model {name!r}; known models: {', '.join(sorted(registry))}")
     cache_dir = settings.cache_dir or default_cache_dir()
-    searched = [settings.models_dir, cache_dir] if settings.models_dir else [cache_dir]
+    searched = [settings.dir, cache_dir] if settings.dir else [cache_dir]
     can_download = settings.allow_download and spec.url is not None
 
     for directory in searched:

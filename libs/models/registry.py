@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from libs.config import ModelSettings
-
 _ZOO = "https://github.com/opencv/opencv_zoo/raw/main/models"
 _SILENT_FACE = "https://github.com/minivision-ai/Silent-Face-Anti-Spoofing"
 
@@ -96,8 +94,3 @@ _SPECS = (
 MODELS: Mapping[str, ModelSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})
 
 SFACE_NAMES = ("sface_int8bq", "sface_fp32")
-
-
-def platform_model_names(settings: ModelSettings) -> list[str]:
-    """The models a running platform loads: detector, the configured recognizer, both anti-spoofing models."""
-    return ["yunet", settings.recognizer, "minifasnet_v2", "minifasnet_v1se"]

@@ -9,10 +9,8 @@ What is measured, in which unit, with which default range and why: README.md in 
 from libs.quality.assess import assess
 from libs.quality.checks import MEASURED
 from libs.quality.scenarios import (
-    DEFAULT_ALIGN_TYPE,
     PREDEFINED,
     RECOMMENDED,
-    CropSettings,
     Scenario,
     find_scenario,
     measurable,
@@ -34,11 +32,9 @@ from libs.quality.upright import remeasure_upright
 
 __all__ = [
     "CHARACTERISTIC_GROUPS",
-    "DEFAULT_ALIGN_TYPE",
     "MEASURED",
     "PREDEFINED",
     "RECOMMENDED",
-    "CropSettings",
     "QualityConfig",
     "QualityDetail",
     "QualityDetailsGroup",

@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from libs.faces.crop import DEFAULT_ALIGN, LAYOUTS, AlignType
 from libs.faces.types import Face
 from libs.quality.checks import Subject, measure
-from libs.quality.geometry import ALIGN_ASPECTS
-from libs.quality.scenarios import DEFAULT_ALIGN_TYPE, Scenario, find_scenario
+from libs.quality.scenarios import Scenario, find_scenario
 from libs.quality.types import (
     RGB,
     QualityConfig,
@@ -31,15 +31,15 @@ def assess(
     liveness_score: float | None = None,
     *,
     background_match_color: RGB | None = None,
-    align_type: int | None = None,
+    align: AlignType | None = None,
     scenarios: Mapping[str, Scenario] | None = None,
 ) -> QualityReport:
     """The quality report of `face`, one of `all_faces` found in `image_bgr` (BGR uint8, H×W×3).
 
     A `scenario` that names a known scenario (a custom one from `scenarios`, else a predefined one) replaces
-    `config`, `background_match_color` and `align_type` with its own, as Regula's `processParam.scenario`
+    `config`, `background_match_color` and `align` with its own, as Regula's `processParam.scenario`
     overrides the request; an empty or unknown name is ignored. `background_match_color` is Regula's
-    `quality.backgroundMatchColor` (RGB). `align_type` is the FaceImageQualityAlignType of the portrait crop
+    `quality.backgroundMatchColor` (RGB). `align` is the FaceImageQualityAlignType of the portrait crop
     (`outputImageParams.crop.type`), used by PaddingRatio; ALIGN_3x4 when there is none.
 
     A known scenario without quality (CropCentralFace...) gives an empty report: the caller should not ask.
@@ -54,8 +54,8 @@ def assess(
         request = plan.quality
         config = request.config if request is not None else ()
         background_match_color = request.background_match_color if request is not None else None
-        align_type = plan.crop.align_type if plan.crop is not None else None
-    aspect = ALIGN_ASPECTS.get(align_type if align_type is not None else DEFAULT_ALIGN_TYPE, 0.75)
+        align = plan.crop.align if plan.crop is not None else None
+    aspect = LAYOUTS[DEFAULT_ALIGN if align is None else align].aspect
     subject = Subject(image_bgr, face, all_faces, background_match_color, aspect)
     details = tuple(_detail(item, subject) for item in config or ())
     return _report(details, (time.perf_counter() - started) * 1000.0)

@@ -50,9 +50,6 @@ HEAD_WIDTH_PER_IED = 2.45
 FRAME_HEAD_FRACTION = 0.75
 FRAME_CROWN_MARGIN = 0.08
 
-# FaceImageQualityAlignType -> width / height of the portrait.
-ALIGN_ASPECTS = {0: 3 / 4, 1: 4 / 5, 2: 2 / 3, 3: 1.0, 4: 7 / 9}
-
 
 @dataclass(frozen=True, slots=True)
 class HeadPose:

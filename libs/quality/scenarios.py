@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from libs.errors import InvalidRequestError
-from libs.faces.crop import MAX_CROP_SIDE
+from libs.faces.crop import AlignType, CropSpec, checked_crop
 from libs.quality.checks import MEASURED
 from libs.quality.types import (
     CHARACTERISTIC_GROUPS,
@@ -20,35 +20,12 @@ from libs.quality.types import (
     QualityConfig,
     QualityRequest,
     parse_quality_request,
-    validate_rgb,
 )
 
-# FaceImageQualityAlignType values.
-ALIGN_3X4, ALIGN_4X5, ALIGN_2X3, ALIGN_1X1, ALIGN_7X9 = 0, 1, 2, 3, 4
-DEFAULT_ALIGN_TYPE = ALIGN_3X4  # Regula's crop.type default (0)
 FACE_ATTRIBUTES = (
     "Age", "Emotion", "EyeLeft", "EyeRight", "Smile", "Glasses", "HeadCovering",
     "ForeheadCovering", "Mouth", "MedicalMask", "Occlusion", "StrongMakeup", "Headphones",
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class CropSettings:
-    """Regula `outputImageParams.crop`: the aligned portrait to return for each face."""
-
-    align_type: int  # FaceImageQualityAlignType 0..4
-    size: tuple[int, int] | None = None  # output width, height in pixels; None = the face's own scale
-    pad_color: RGB | None = None  # fill where the portrait extends beyond the image; None = the service's
-
-    def __post_init__(self) -> None:
-        if self.align_type not in (ALIGN_3X4, ALIGN_4X5, ALIGN_2X3, ALIGN_1X1, ALIGN_7X9):
-            raise InvalidRequestError(f"crop type must be 0..4, got {self.align_type!r}")
-        if self.size is not None and (
-            len(self.size) != 2 or not all(0 < s <= MAX_CROP_SIDE for s in self.size)
-        ):
-            raise InvalidRequestError(
-                f"crop size must be 2 integers [width, height] in 1..{MAX_CROP_SIDE}, got {self.size!r}"
-            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +38,7 @@ class Scenario:
 
     name: str
     only_central_face: bool | None
-    crop: CropSettings | None = None
+    crop: CropSpec | None = None
     quality: QualityRequest | None = None
     attributes: tuple[str, ...] = ()
     keeps_request_crop: bool = False
@@ -152,30 +129,30 @@ PREDEFINED: dict[str, Scenario] = {
         Scenario(
             "QualityFull",
             only_central_face=True,
-            crop=CropSettings(ALIGN_3X4, pad_color=GREY),
+            crop=CropSpec(AlignType.ALIGN_3x4, pad_rgb=GREY),
             quality=_quality(tuple(CHARACTERISTIC_GROUPS), {}, WHITE),
         ),
         Scenario(
             "QualityICAO",
             only_central_face=True,
-            crop=CropSettings(ALIGN_7X9, pad_color=GREY),
+            crop=CropSpec(AlignType.ALIGN_7x9, pad_rgb=GREY),
             quality=_quality(_DOCUMENT_PHOTO_CHECKS, _ICAO_RANGES, None),
         ),
         Scenario(
             "QualityVisaSchengen",
             only_central_face=True,
-            crop=CropSettings(ALIGN_7X9, pad_color=GREY),
+            crop=CropSpec(AlignType.ALIGN_7x9, pad_rgb=GREY),
             quality=_quality(_DOCUMENT_PHOTO_CHECKS, _ICAO_RANGES, None),
         ),
         Scenario(
             "QualityVisaUSA",
             only_central_face=True,
-            crop=CropSettings(ALIGN_1X1, size=(600, 600), pad_color=WHITE),
+            crop=CropSpec(AlignType.ALIGN_1x1, size=(600, 600), pad_rgb=WHITE),
             quality=_quality((*_DOCUMENT_PHOTO_CHECKS, "BackgroundColorMatch"), _USA_RANGES, WHITE),
         ),
-        Scenario("CropCentralFace", only_central_face=True, crop=CropSettings(ALIGN_3X4)),
-        Scenario("CropAllFaces", only_central_face=False, crop=CropSettings(ALIGN_3X4)),
-        Scenario("Thumbnail", only_central_face=True, crop=CropSettings(ALIGN_3X4)),
+        Scenario("CropCentralFace", only_central_face=True, crop=CropSpec(AlignType.ALIGN_3x4)),
+        Scenario("CropAllFaces", only_central_face=False, crop=CropSpec(AlignType.ALIGN_3x4)),
+        Scenario("Thumbnail", only_central_face=True, crop=CropSpec(AlignType.ALIGN_3x4)),
         Scenario("AttributesAll", only_central_face=True, attributes=FACE_ATTRIBUTES),
     )
 }
@@ -243,20 +220,16 @@ def _section(name: str, data: Mapping[str, object], key: str) -> Mapping[str, ob
     return value
 
 
-def _crop_from_mapping(name: str, crop: object) -> CropSettings | None:
+def _crop_from_mapping(name: str, crop: object) -> CropSpec | None:
     if crop is None:
         return None
     if not isinstance(crop, Mapping):
         raise InvalidRequestError(f"{name}: outputImageParams.crop must be an object")
-    size = crop.get("size")
-    pad = crop.get("padColor")
-    align = crop.get("type", DEFAULT_ALIGN_TYPE)
-    if not isinstance(align, int) or isinstance(align, bool):
-        raise InvalidRequestError(f"{name}: crop type must be an integer 0..4")
-    if size is not None and not (isinstance(size, list | tuple) and all(isinstance(v, int) for v in size)):
-        raise InvalidRequestError(f"{name}: crop size must be [width, height] integers")
-    return CropSettings(
-        align,
-        (size[0], size[1]) if size is not None and len(size) == 2 else size,  # type: ignore[arg-type]
-        validate_rgb(pad, "padColor") if pad is not None else None,
-    )
+    align, size, pad = crop.get("type"), crop.get("size") or (), crop.get("padColor") or ()
+    where = f"{name}: outputImageParams.crop"
+    if align is not None and (not isinstance(align, int) or isinstance(align, bool)):
+        raise InvalidRequestError(f"{where}.type must be an integer 0..4")
+    for key, values in (("size", size), ("padColor", pad)):
+        if not (isinstance(values, list | tuple) and all(isinstance(v, int) for v in values)):
+            raise InvalidRequestError(f"{where}.{key} must be a list of integers")
+    return checked_crop(align, pad, size, where)

@@ -99,6 +99,11 @@ class VectorHit:
 class VectorIndex(Protocol):
     """Approximate nearest-neighbour search over face descriptors, filterable by group."""
 
+    @property
+    def max_limit(self) -> int:
+        """The most hits one `search` returns (a larger `limit` is capped to it): Milvus' topk limit."""
+        ...
+
     async def upsert(self, records: Sequence[VectorRecord]) -> None: ...
 
     async def delete(self, image_ids: Sequence[str]) -> None:

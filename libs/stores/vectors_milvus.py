@@ -117,6 +117,10 @@ class MilvusVectorIndex:
         self._consistency = consistency
         self._timeout = timeout
 
+    @property
+    def max_limit(self) -> int:
+        return MAX_TOPK
+
     @classmethod
     async def open(
         cls,

@@ -4,6 +4,7 @@ Each use case takes a `FaceAnalyzer` (the `FaceEngine`), plain dataclasses in an
 `libs.errors` types for requests it refuses.
 """
 
+from libs.faces.ports import FaceAnalyzer
 from libs.usecases.descriptors import (
     DescriptorImage,
     DescriptorsRequest,
@@ -22,7 +23,6 @@ from libs.usecases.match import (
     MatchResult,
     match_faces,
 )
-from libs.usecases.ports import FaceAnalyzer
 
 __all__ = [
     "CropRequest",

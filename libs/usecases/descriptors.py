@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from libs.config import ImageLimits
 from libs.errors import FaceSDKResultCode, ImageError, InvalidRequestError
 from libs.faces.crop import CropSpec
+from libs.faces.ports import FaceAnalyzer
 from libs.usecases.faces import CropRequest, FaceFinding, analyze, crop_spec, decode
-from libs.usecases.ports import FaceAnalyzer
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +32,8 @@ class DescriptorsRequest:
 @dataclass(frozen=True, slots=True)
 class FaceDescriptor:
     face: FaceFinding
-    descriptor: tuple[float, ...]  # 128 floats, unit length
+    # 128 float32, unit length: the engine's row as it is, over the wire only as the proto's floats.
+    descriptor: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +68,7 @@ def _one(
         return ImageDescriptors(error.result_code, (), 0, 0)
     result = analyze(engine, pixels, image.detect_all, spec)
     faces = tuple(
-        FaceDescriptor(face, tuple(row.tolist()))
-        for face, row in zip(result.faces, result.descriptors, strict=True)
+        FaceDescriptor(face, row) for face, row in zip(result.faces, result.descriptors, strict=True)
     )
     status = FaceSDKResultCode.FACER_OK if faces else FaceSDKResultCode.FR_FACE_NOT_DETECTED
     return ImageDescriptors(status, faces, result.width, result.height)

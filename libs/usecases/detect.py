@@ -25,6 +25,7 @@ from libs.config import ImageLimits
 from libs.errors import FaceSDKResultCode
 from libs.faces.crop import CropSpec
 from libs.faces.detector import most_central
+from libs.faces.ports import FaceAnalyzer
 from libs.faces.types import Face
 from libs.quality import (
     QualityReport,
@@ -43,7 +44,6 @@ from libs.usecases.faces import (
     findings,
     portrait_jpeg,
 )
-from libs.usecases.ports import FaceAnalyzer
 
 # Informational ids Regula clients echo: its detector reports 3; 2 is the five-point landmark scheme.
 DETECTOR_TYPE = 3
@@ -88,14 +88,7 @@ def plan_detection(request: DetectRequest, scenarios: Mapping[str, Scenario] | N
     if scenario is None:
         return DetectPlan(bool(request.only_central_face), requested_crop, request.quality)
     central = scenario.only_central_face
-    if scenario.keeps_request_crop:
-        crop = requested_crop
-    elif scenario.crop is None:
-        crop = None
-    else:
-        settings = scenario.crop
-        asked = CropRequest(settings.align_type, settings.pad_color or (), settings.size or ())
-        crop = crop_spec(asked, where=f"scenario {scenario.name!r}: crop")
+    crop = requested_crop if scenario.keeps_request_crop else scenario.crop
     return DetectPlan(bool(request.only_central_face) if central is None else central, crop, scenario.quality)
 
 
@@ -160,6 +153,6 @@ def _assess_one(
         every,
         quality.config,
         background_match_color=quality.background_match_color,
-        align_type=None if plan.crop is None else int(plan.crop.align),
+        align=None if plan.crop is None else plan.crop.align,
     )
     return upright, replace(report, elapsed_ms=(time.perf_counter() - started) * 1000.0)

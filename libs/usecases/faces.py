@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from libs.config import ImageLimits
-from libs.errors import ImageError, InvalidRequestError
-from libs.faces.crop import MAX_CROP_SIDE, WHITE, AlignType, CropSpec, Redetect, crop_portrait, roll_degrees
+from libs.errors import ImageError
+from libs.faces.crop import CropSpec, Redetect, checked_crop, crop_portrait, roll_degrees
+from libs.faces.detector import most_central
+from libs.faces.ports import FaceAnalyzer
 from libs.faces.types import Face, Point
 from libs.imaging import decode_image, encode_jpeg
 from libs.quality import QualityReport
-from libs.usecases.ports import FaceAnalyzer
 
 CROP_JPEG_QUALITY = 95
 
@@ -43,20 +44,7 @@ class FaceFinding:
 
 def crop_spec(request: CropRequest | None, where: str = "outputImageParams.crop") -> CropSpec | None:
     """The checked crop parameters, or None when no crop was asked for."""
-    if request is None:
-        return None
-    align = 0 if request.type is None else request.type
-    if align not in {member.value for member in AlignType}:
-        raise InvalidRequestError(f"{where}.type must be 0..4 (FaceImageQualityAlignType), got {align}")
-    pad = request.pad_color or WHITE
-    if len(pad) != 3 or not all(0 <= c <= 255 for c in pad):
-        raise InvalidRequestError(f"{where}.padColor must be 3 values [r, g, b] in 0..255, got {list(pad)}")
-    if request.size and (len(request.size) != 2 or not all(0 < s <= MAX_CROP_SIDE for s in request.size)):
-        raise InvalidRequestError(
-            f"{where}.size must be 2 values [width, height] in 1..{MAX_CROP_SIDE}, got {list(request.size)}"
-        )
-    size = (request.size[0], request.size[1]) if request.size else None
-    return CropSpec(AlignType(align), size, (pad[0], pad[1], pad[2]))
+    return None if request is None else checked_crop(request.type, request.pad_color, request.size, where)
 
 
 def decode(data: bytes, limits: ImageLimits, where: str = "") -> np.ndarray:
@@ -71,10 +59,9 @@ def decode(data: bytes, limits: ImageLimits, where: str = "") -> np.ndarray:
 
 def central_first(faces: Sequence[Face], width: int, height: int) -> list[Face]:
     """The face nearest the image centre first, then the others in the detector's order (best score first)."""
-    if not faces:
+    central = most_central(faces, width, height)
+    if central is None:
         return []
-    cx, cy = width / 2, height / 2
-    central = min(faces, key=lambda f: ((f.center[0] - cx) ** 2 + (f.center[1] - cy) ** 2, -f.score))
     return [central, *(face for face in faces if face is not central)]
 
 

@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
-from typing import Protocol
+
+import numpy as np
 
 from libs.config import ImageLimits
 from libs.errors import (
@@ -27,8 +28,9 @@ from libs.errors import (
     UnavailableError,
 )
 from libs.faces.compare import cosine_matrix, distance_from_cosine, similarity_from_cosine
-from libs.usecases.faces import AnalyzedImage, CropRequest, FaceFinding, analyze, crop_spec, decode
-from libs.usecases.ports import FaceAnalyzer
+from libs.faces.ports import FaceAnalyzer
+from libs.usecases.faces import CropRequest, FaceFinding, analyze, crop_spec, decode
+from libs.usecases.ports import LivenessPortraitSource
 
 # Regula ImageSource, 1..7; an image without a type is a live capture, as Regula's own clients send it.
 IMAGE_SOURCES = {
@@ -118,9 +120,11 @@ def match_faces(
         )
         for item, result in zip(inputs, analyzed, strict=True)
     )
-    pairs = combinations(zip(inputs, analyzed, strict=True), 2)
-    results = tuple(comparison for first, second in pairs for comparison in _compare(*first, *second))
-    return MatchResult(FaceSDKResultCode.FACER_OK, detections, results)
+    compared = [
+        ComparedImage(item.index, item.type, result.faces, result.descriptors)
+        for item, result in zip(inputs, analyzed, strict=True)
+    ]
+    return MatchResult(FaceSDKResultCode.FACER_OK, detections, compare_images(compared))
 
 
 def checked_inputs(images: Sequence[MatchImage], limit_per_image_type: int) -> list[_Input]:
@@ -132,9 +136,7 @@ def checked_inputs(images: Sequence[MatchImage], limit_per_image_type: int) -> l
         where = f"images[{position}]"
         if image.liveness_transaction_id:  # `resolve_liveness_images` replaces these before matching
             raise InvalidRequestError(f"{where}.livenessTransactionId was not resolved to a portrait")
-        source = image.type or DEFAULT_IMAGE_SOURCE
-        if source not in IMAGE_SOURCES:
-            raise InvalidRequestError(f"{where}.type must be an ImageSource 1..7, got {source}")
+        source = image_source(image.type, where)
         index = position if image.index is None else image.index
         if index < 0:
             raise InvalidRequestError(f"{where}.index must be >= 0, got {index}")
@@ -152,42 +154,48 @@ def checked_inputs(images: Sequence[MatchImage], limit_per_image_type: int) -> l
     return inputs
 
 
-def _compare(
-    first: _Input, first_faces: AnalyzedImage, second: _Input, second_faces: AnalyzedImage
-) -> list[FaceComparison]:
-    if not first_faces.faces or not second_faces.faces:
-        return []
-    cosines = cosine_matrix(first_faces.descriptors, second_faces.descriptors)
-    distances, similarities = distance_from_cosine(cosines), similarity_from_cosine(cosines)
-    return [
-        FaceComparison(
-            first_index=first.index,
-            first_face_index=a.face_index,
-            first_type=first.type,
-            second_index=second.index,
-            second_face_index=b.face_index,
-            second_type=second.type,
-            distance=float(distances[i, j]),
-            similarity=float(similarities[i, j]),
-        )
-        for i, a in enumerate(first_faces.faces)
-        for j, b in enumerate(second_faces.faces)
-    ]
-
-
 @dataclass(frozen=True, slots=True)
-class LivenessPortrait:
-    """What the liveness service says about a transaction used as a match input."""
+class ComparedImage:
+    """One image's side of the comparisons: its index and ImageSource, its faces and their descriptors."""
 
-    status: int | None  # 0 confirmed, 1 not confirmed, None not decided yet
-    code: int  # FaceSDKResultCode of the transaction
-    data: bytes  # the portrait (JPEG); empty unless status is 0
+    index: int
+    type: int
+    faces: Sequence[FaceFinding]
+    descriptors: np.ndarray  # N×128, row i for faces[i]
 
 
-class LivenessPortraitSource(Protocol):
-    async def portrait(self, transaction_id: str) -> LivenessPortrait:
-        """The transaction's verdict and portrait; NotFoundError when there is no such transaction."""
-        ...
+def image_source(value: int | None, where: str) -> int:
+    """The ImageSource of an input: 3 (LIVE) when not given; InvalidRequestError outside 1..7."""
+    source = value or DEFAULT_IMAGE_SOURCE
+    if source not in IMAGE_SOURCES:
+        raise InvalidRequestError(f"{where}.type must be an ImageSource 1..7, got {source}")
+    return source
+
+
+def compare_images(images: Sequence[ComparedImage]) -> tuple[FaceComparison, ...]:
+    """Every face of each image against every face of each later one: image pairs in request order, then
+    face by face; an image without a face takes part in no comparison."""
+    results = []
+    for first, second in combinations(images, 2):
+        if not first.faces or not second.faces:
+            continue
+        cosines = cosine_matrix(first.descriptors, second.descriptors)
+        distances, similarities = distance_from_cosine(cosines), similarity_from_cosine(cosines)
+        results += [
+            FaceComparison(
+                first_index=first.index,
+                first_face_index=a.face_index,
+                first_type=first.type,
+                second_index=second.index,
+                second_face_index=b.face_index,
+                second_type=second.type,
+                distance=float(distances[i, j]),
+                similarity=float(similarities[i, j]),
+            )
+            for i, a in enumerate(first.faces)
+            for j, b in enumerate(second.faces)
+        ]
+    return tuple(results)
 
 
 async def liveness_portrait(source: LivenessPortraitSource | None, transaction_id: str, where: str) -> bytes:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
-from libs.config import InferenceSettings, ModelSettings
 from libs.errors import UnavailableError
-from libs.faces import FaceEngine
+from libs.faces import Capability, FaceEngine
+from services.common.settings import ModelServiceSettings
 
 T = TypeVar("T")
 
@@ -17,21 +18,36 @@ T = TypeVar("T")
 class InferenceRunner:
     """Runs `work(engine)` on `workers` threads, so the event loop keeps answering health checks and calls.
 
-    The engine is loaded on the same pool (`load`) or handed in (tests share one); calls before that are
+    The engine is created on the same pool (`load`) or handed in (tests share one); calls before that are
     refused with UnavailableError rather than queued.
     """
 
-    def __init__(self, workers: int, engine: FaceEngine | None = None) -> None:
+    def __init__(
+        self,
+        workers: int,
+        engine: FaceEngine | None = None,
+        create: Callable[[], FaceEngine] | None = None,
+    ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
         self._engine = engine
+        self._create = create
+
+    @classmethod
+    def for_service(
+        cls, settings: ModelServiceSettings, uses: Collection[Capability], engine: FaceEngine | None = None
+    ) -> InferenceRunner:
+        """A runner that loads the models of `uses` from the service's settings (or runs `engine`)."""
+        create = partial(FaceEngine.create, settings.models, settings.inference, frozenset(uses))
+        return cls(settings.inference_workers, engine, create)
 
     @property
     def loaded(self) -> bool:
         return self._engine is not None
 
-    async def load(self, models: ModelSettings, inference: InferenceSettings) -> None:
-        loop = asyncio.get_running_loop()
-        self._engine = await loop.run_in_executor(self._pool, FaceEngine.create, models, inference)
+    async def load(self) -> None:
+        """Create the engine on the pool (model files are read and sessions built off the event loop)."""
+        if self._engine is None and self._create is not None:
+            self._engine = await asyncio.get_running_loop().run_in_executor(self._pool, self._create)
 
     async def run(self, work: Callable[[FaceEngine], T]) -> T:
         engine = self._engine

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from visage.liveness.v1 import liveness_pb2, liveness_pb2_grpc
 
 from libs.rpc import TLSFiles, error_from_rpc, secure_channel
-from libs.usecases.match import LivenessPortrait
+from libs.usecases.ports import LivenessPortrait
 
 # Only reads a transaction, so a call lost to a reconnect is safe to send again.
 PORTRAIT_METHOD = "visage.liveness.v1.LivenessService/GetTransactionPortrait"

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 
 import grpc
 from visage.detection.v1 import detection_pb2, detection_pb2_grpc
 
 from libs.config import ImageLimits
 from libs.quality import Scenario
-from libs.rpc import RpcServer, create_server
 from libs.usecases import detect_faces
 from services.common.calls import logged_call
 from services.common.inference import InferenceRunner
 from services.detection.mapping import detect_request, detect_response
-from services.detection.settings import DetectionSettings
 
 SERVICE_NAME = detection_pb2.DESCRIPTOR.services_by_name["DetectionService"].full_name
 
@@ -38,10 +35,3 @@ class DetectionServicer(detection_pb2_grpc.DetectionServiceServicer):
             )
             call.outcome = f"faces={len(result.detections)}"
             return detect_response(result)
-
-
-async def create_detection_server(settings: DetectionSettings, runner: InferenceRunner) -> RpcServer:
-    """The bound, not yet started server (health NOT_SERVING until `mark_serving`)."""
-    servicer = DetectionServicer(runner, settings.limits, settings.custom_scenarios())
-    register = partial(detection_pb2_grpc.add_DetectionServiceServicer_to_server, servicer)
-    return await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])

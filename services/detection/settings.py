@@ -25,10 +25,10 @@ from pydantic_settings import SettingsConfigDict
 from libs.errors import InvalidRequestError
 from libs.quality import Scenario, scenario_from_mapping
 from libs.rpc import ServerSettings, TLSFiles
-from services.common.settings import DEV_CERTS_DIR, ServiceSettings
+from services.common.settings import DEV_CERTS_DIR, ModelServiceSettings
 
 
-class DetectionSettings(ServiceSettings):
+class DetectionSettings(ModelServiceSettings):
     section: ClassVar[str] = "detection"
     model_config = SettingsConfigDict(env_prefix="VISAGE_DETECTION_")
 

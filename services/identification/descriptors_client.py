@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import grpc
+import numpy as np
 from visage.common.v1 import image_pb2
 from visage.matching.v1 import descriptors_pb2, matching_pb2_grpc
 
@@ -58,7 +59,7 @@ def _image(image: descriptors_pb2.ImageDescriptors) -> ImageDescriptors:
                 detection_score=face.detection_score,
                 crop=face.crop if face.HasField("crop") else None,
             ),
-            tuple(face.descriptor),
+            np.array(face.descriptor, dtype=np.float32),
         )
         for face in image.faces
     )

@@ -27,7 +27,7 @@ class ReconcileLoop:
         self._compaction = compaction_seconds
         self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
+    async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="identification-reconciler")
 
     async def stop(self) -> None:

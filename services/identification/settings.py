@@ -20,13 +20,14 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from libs.faces.compare import SAME_PERSON_DISTANCE
 from libs.identification import IdentificationConfig
 from libs.net.fetch import FetchPolicy
 from libs.rpc import ServerSettings, TLSFiles
 from libs.stores.factory import StoreSettings
 from services.common.liveness_client import LivenessBackend
 from services.common.settings import DEV_CERTS_DIR, ServiceSettings
+
+_DEFAULTS = IdentificationConfig()
 
 
 class IdentificationSettings(ServiceSettings, LivenessBackend):
@@ -44,11 +45,11 @@ class IdentificationSettings(ServiceSettings, LivenessBackend):
     # How long startup waits for matching to be SERVING before giving up (exit 1, the orchestrator retries).
     matching_startup_timeout_seconds: float = Field(default=180.0, gt=0)
     fetch: FetchPolicy = Field(default_factory=FetchPolicy)
-    # Default search threshold: maximum distance (L2 of unit descriptors, 0..2); see libs/faces/compare.py.
-    search_threshold: float = Field(default=SAME_PERSON_DISTANCE, ge=0, le=2)
-    search_limit: int = Field(default=100, ge=1)
-    # Each store call of a write; past it the write is undone and the call answers 503.
-    store_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Defaults and meaning: `IdentificationConfig` (libs/identification/context.py).
+    search_threshold: float = Field(default=_DEFAULTS.default_threshold, ge=0, le=2)
+    search_limit: int = Field(default=_DEFAULTS.default_limit, ge=1)
+    store_timeout_seconds: float = Field(default=_DEFAULTS.store_timeout_seconds, gt=0)
+    pending_grace_seconds: float = Field(default=_DEFAULTS.pending_grace_seconds, gt=0)
     # A light reconciler pass (expired persons, unfinished deletes and adds, stale group lists) this often.
     reconcile_period_seconds: float = Field(default=60.0, gt=0)
     # The full pass that also walks every object and vector for orphans, this often.
@@ -56,8 +57,6 @@ class IdentificationSettings(ServiceSettings, LivenessBackend):
     # A compaction of the vector index, when vectors were deleted since the last one, this often: deleted
     # vectors stay in the HNSW graph until then and cost search recall around them.
     vector_compaction_period_seconds: float = Field(default=600.0, gt=0)
-    # An image still `pending` after this long is an interrupted add the reconciler removes.
-    pending_grace_seconds: float = Field(default=300.0, gt=0)
 
     def identification_config(self) -> IdentificationConfig:
         return IdentificationConfig(

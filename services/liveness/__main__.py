@@ -1,10 +1,11 @@
-"""`python -m services.liveness`: configured only by its environment (see services/liveness/settings.py)."""
+"""`python -m services.liveness [probe]`: configured only by its environment (see settings.py)."""
 
 from __future__ import annotations
 
 import sys
 
-from services.liveness.main import main
+from services.common.lifecycle import main
+from services.liveness.service import SERVICE
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(SERVICE))

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import grpc
 from google.api import httpbody_pb2
 from visage.liveness.v1 import liveness_pb2, liveness_pb2_grpc
 
 from libs.liveness.submission import SubmissionDesk
 from libs.liveness.transactions import LivenessTransactions
-from libs.rpc import RpcServer, create_server
 from services.common.calls import logged_call
 from services.liveness.mapping import start_command, started, submission, transaction_info
-from services.liveness.settings import LivenessSettings
 
 SERVICE_NAME = liveness_pb2.DESCRIPTOR.services_by_name["LivenessService"].full_name
 
@@ -90,13 +86,3 @@ class LivenessServicer(liveness_pb2_grpc.LivenessServiceServicer):
             return liveness_pb2.GetTransactionPortraitResponse(
                 transaction=transaction_info(view), portrait=data, content_type=content_type
             )
-
-
-async def create_liveness_server(
-    settings: LivenessSettings, transactions: LivenessTransactions, desk: SubmissionDesk
-) -> RpcServer:
-    """The bound, not yet started server (health NOT_SERVING until `mark_serving`)."""
-    register = partial(
-        liveness_pb2_grpc.add_LivenessServiceServicer_to_server, LivenessServicer(transactions, desk)
-    )
-    return await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])

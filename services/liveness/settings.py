@@ -19,27 +19,29 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from libs.faces.antispoof import DEFAULT_REAL_THRESHOLD
-from libs.faces.compare import SAME_PERSON_COSINE
 from libs.liveness.decision import DecisionThresholds
 from libs.liveness.frames import FrameLimits
 from libs.liveness.policy import MIB, LivenessPolicy
 from libs.rpc import ServerSettings, TLSFiles
 from libs.stores.factory import StoreSettings
-from services.common.settings import DEV_CERTS_DIR, ServiceSettings
+from services.common.settings import DEV_CERTS_DIR, ModelServiceSettings
+
+# The defaults are the policy's own (libs/liveness): written there once.
+_POLICY = LivenessPolicy()
+_FRAMES, _THRESHOLDS = _POLICY.frame_limits, _POLICY.thresholds
 
 
 class CaptureSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    ttl_seconds: int = Field(default=120, ge=5, le=3600)
-    max_frames: int = Field(default=24, ge=1, le=200)
-    max_frame_bytes: int = Field(default=4 * MIB, gt=0, le=64 * MIB)
-    max_frame_pixels: int = Field(default=12_000_000, gt=0)
-    max_video_bytes: int = Field(default=16 * MIB, ge=0, le=64 * MIB)
-    max_metadata_bytes: int = Field(default=16 * 1024, gt=0)
-    challenge_min_steps: int = Field(default=2, ge=1, le=10)
-    challenge_max_steps: int = Field(default=3, ge=1, le=10)
+    ttl_seconds: int = Field(default=_POLICY.ttl_seconds, ge=5, le=3600)
+    max_frames: int = Field(default=_POLICY.max_frames, ge=1, le=200)
+    max_frame_bytes: int = Field(default=_POLICY.max_frame_bytes, gt=0, le=64 * MIB)
+    max_frame_pixels: int = Field(default=_POLICY.max_frame_pixels, gt=0)
+    max_video_bytes: int = Field(default=_POLICY.max_video_bytes, ge=0, le=64 * MIB)
+    max_metadata_bytes: int = Field(default=_POLICY.max_metadata_bytes, gt=0)
+    challenge_min_steps: int = Field(default=_POLICY.challenge_min_steps, ge=1, le=10)
+    challenge_max_steps: int = Field(default=_POLICY.challenge_max_steps, ge=1, le=10)
 
 
 class DecisionSettings(BaseModel):
@@ -47,23 +49,23 @@ class DecisionSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    min_frames: int = Field(default=3, ge=1)
-    min_eye_distance: float = Field(default=60.0, gt=0)
-    max_blur: float = Field(default=0.6, gt=0, le=1)
-    same_person_cosine: float = Field(default=SAME_PERSON_COSINE, ge=-1, le=1)
-    turn_degrees: float = Field(default=20.0, gt=0, lt=90)
-    real_threshold: float = Field(default=DEFAULT_REAL_THRESHOLD, ge=0, le=1)
-    passive_frames: int = Field(default=3, ge=1)
+    min_frames: int = Field(default=_THRESHOLDS.min_frames, ge=1)
+    min_eye_distance: float = Field(default=_FRAMES.min_eye_distance, gt=0)
+    max_blur: float = Field(default=_FRAMES.max_blur, gt=0, le=1)
+    same_person_cosine: float = Field(default=_THRESHOLDS.same_person_cosine, ge=-1, le=1)
+    turn_degrees: float = Field(default=_THRESHOLDS.turn_degrees, gt=0, lt=90)
+    real_threshold: float = Field(default=_THRESHOLDS.real_threshold, ge=0, le=1)
+    passive_frames: int = Field(default=_THRESHOLDS.passive_frames, ge=1)
 
 
 class MediaSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    root: str = "liveness"  # key prefix of the session layout
-    keep_frames: bool = True
-    public_base_url: str = ""  # "" = links relative to the API host
-    expose_portrait: bool = True
-    expose_video: bool = True
+    root: str = _POLICY.media_root  # key prefix of the session layout
+    keep_frames: bool = _POLICY.keep_frames
+    public_base_url: str = _POLICY.public_base_url  # "" = links relative to the API host
+    expose_portrait: bool = _POLICY.expose_portrait
+    expose_video: bool = _POLICY.expose_video
 
 
 class HousekeepingSettings(BaseModel):
@@ -77,7 +79,7 @@ class HousekeepingSettings(BaseModel):
     orphan_sweep_seconds: float = Field(default=3600.0, gt=0)
 
 
-class LivenessSettings(ServiceSettings):
+class LivenessSettings(ModelServiceSettings):
     section: ClassVar[str] = "liveness"
     model_config = SettingsConfigDict(env_prefix="VISAGE_LIVENESS_")
 

@@ -1,17 +1,11 @@
-"""`python -m services.matching`: configured only by its environment (see services/common/settings.py)."""
+"""`python -m services.matching [probe]`: configured only by its environment (see settings.py)."""
 
 from __future__ import annotations
 
 import sys
 
-from services.common.main import run_process
-from services.matching.servicer import create_matching_server
-from services.matching.settings import MatchingSettings
-
-
-def main() -> int:
-    return run_process(MatchingSettings(), create_matching_server)
-
+from services.common.lifecycle import main
+from services.matching.service import SERVICE
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(SERVICE))

@@ -73,7 +73,7 @@ def descriptors_response(result: DescriptorsResult) -> descriptors_pb2.ComputeDe
                     rotation_angle=face.face.rotation_angle,
                     crop=face.face.crop,
                     detection_score=face.face.detection_score,
-                    descriptor=face.descriptor,
+                    descriptor=face.descriptor.tolist(),
                 )
                 for face in image.faces
             ],

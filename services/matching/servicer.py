@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import grpc
 from visage.matching.v1 import descriptors_pb2, matching_pb2, matching_pb2_grpc
 
-from libs.rpc import RpcServer, create_server
 from libs.usecases import compute_descriptors, match_faces
-from libs.usecases.match import LivenessPortraitSource, resolve_liveness_images
+from libs.usecases.match import resolve_liveness_images
+from libs.usecases.ports import LivenessPortraitSource
 from services.common.calls import logged_call
 from services.common.inference import InferenceRunner
-from services.common.liveness_client import open_liveness_client
 from services.matching.mapping import (
     descriptors_request,
     descriptors_response,
@@ -36,7 +33,7 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
         self._limits = settings.limits
         self._limit_per_image_type = settings.limit_per_image_type
         # Descriptors of another recognizer file live in another space; callers store this id with them.
-        self._model = settings.models_recognizer
+        self._model = settings.models.recognizer
 
     async def Match(
         self, request: matching_pb2.MatchRequest, context: grpc.aio.ServicerContext
@@ -61,12 +58,3 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
             statuses = [int(image.status) for image in result.images]
             call.outcome = f"images={len(statuses)} statuses={statuses}"
             return descriptors_response(result)
-
-
-async def create_matching_server(settings: MatchingSettings, runner: InferenceRunner) -> RpcServer:
-    """The bound, not yet started server (health NOT_SERVING until `mark_serving`)."""
-    liveness = open_liveness_client(settings, settings.tls)
-    register = partial(
-        matching_pb2_grpc.add_MatchingServiceServicer_to_server, MatchingServicer(runner, settings, liveness)
-    )
-    return await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])

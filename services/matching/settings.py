@@ -10,10 +10,10 @@ from pydantic_settings import SettingsConfigDict
 from libs.rpc import ServerSettings, TLSFiles
 from libs.usecases.match import DEFAULT_LIMIT_PER_IMAGE_TYPE
 from services.common.liveness_client import LivenessBackend
-from services.common.settings import DEV_CERTS_DIR, ServiceSettings
+from services.common.settings import DEV_CERTS_DIR, ModelServiceSettings
 
 
-class MatchingSettings(ServiceSettings, LivenessBackend):
+class MatchingSettings(ModelServiceSettings, LivenessBackend):
     """`VISAGE_MATCHING_LIVENESS_TARGET` etc. (`LivenessBackend`) resolve `livenessTransactionId` inputs."""
 
     section: ClassVar[str] = "matching"

@@ -15,8 +15,8 @@ from libs.errors import CorruptImageError
 from libs.faces import FaceEngine
 from libs.imaging import decode_image
 from libs.rpc import ServerSettings, TLSFiles, error_from_rpc
-from services.common.inference import InferenceRunner
-from services.detection.servicer import SERVICE_NAME, create_detection_server
+from services.detection.service import assemble
+from services.detection.servicer import SERVICE_NAME
 from services.detection.settings import DetectionSettings
 from tests.integration.service_support import served_description, serving_in_process, serving_subprocess
 
@@ -33,10 +33,11 @@ async def channel(
     settings = DetectionSettings(
         server=ServerSettings(port=0), tls=TLSFiles.in_directory(dev_certs, "detection")
     )
-    runner = InferenceRunner(workers=1, engine=face_engine)
-    async with serving_in_process(await create_detection_server(settings, runner), gateway_tls) as channel:
+    async with (
+        assemble(settings, face_engine) as service,
+        serving_in_process(service.rpc, gateway_tls) as channel,
+    ):
         yield channel
-    runner.close()
 
 
 async def test_detect_finds_every_face_with_landmarks_inside_its_box(

@@ -19,13 +19,18 @@ from libs.faces import FaceEngine
 from libs.liveness.signing import sign_submission, transaction_key
 from libs.rpc import ServerSettings, TLSFiles, error_from_rpc, secure_channel, wait_healthy
 from libs.stores.factory import StoreSettings
-from services.common.inference import InferenceRunner
-from services.liveness.main import liveness_components
+from services.liveness.service import assemble as assemble_liveness
 from services.liveness.servicer import SERVICE_NAME
 from services.liveness.settings import LivenessSettings
-from services.matching.servicer import create_matching_server
+from services.matching.service import assemble as assemble_matching
 from services.matching.settings import MatchingSettings
-from tests.integration.service_support import free_port, service_env, service_process, stop_with_sigterm
+from tests.integration.service_support import (
+    free_port,
+    service_env,
+    service_process,
+    serving_in_process,
+    stop_with_sigterm,
+)
 from tests.liveness_support import LIVE_SAMPLE, SCREEN_ATTACK, capture_frames
 
 pytestmark = pytest.mark.integration
@@ -47,14 +52,11 @@ async def liveness(
         tls=TLSFiles.in_directory(dev_certs, "liveness"),
         stores=StoreSettings(data_dir=tmp_path),
     )
-    runner = InferenceRunner(workers=1, engine=face_engine)
-    async with liveness_components(settings, runner) as components:
-        await components.rpc.start()
-        await components.rpc.mark_serving()
-        async with secure_channel(f"127.0.0.1:{components.rpc.port}", gateway_tls) as channel:
-            yield Running(components.rpc.port, tmp_path, liveness_pb2_grpc.LivenessServiceStub(channel))
-        await components.rpc.stop(0)
-    runner.close()
+    async with (
+        assemble_liveness(settings, face_engine) as service,
+        serving_in_process(service.rpc, gateway_tls) as channel,
+    ):
+        yield Running(service.rpc.port, tmp_path, liveness_pb2_grpc.LivenessServiceStub(channel))
 
 
 async def test_the_listener_refuses_clients_without_a_certificate_from_our_ca(
@@ -129,27 +131,22 @@ async def test_matching_uses_the_portrait_of_a_confirmed_transaction(
         tls=TLSFiles.in_directory(dev_certs, "matching"),
         liveness_target=f"127.0.0.1:{liveness.port}",
     )
-    runner = InferenceRunner(workers=1, engine=face_engine)
-    rpc = await create_matching_server(settings, runner)
-    await rpc.start()
-    await rpc.mark_serving()
-    try:
-        async with secure_channel(f"127.0.0.1:{rpc.port}", gateway_tls) as channel:
-            matching = matching_pb2_grpc.MatchingServiceStub(channel)
-            photo = matching_pb2.MatchImage(data=(faces_dir / LIVE_SAMPLE).read_bytes())
-            by_id = matching_pb2.MatchImage(liveness_transaction_id=live.transaction.transaction_id)
-            answer = await matching.Match(matching_pb2.MatchRequest(images=[by_id, photo]), timeout=60)
-            assert answer.results[0].similarity > 0.9
+    async with (
+        assemble_matching(settings, face_engine) as service,
+        serving_in_process(service.rpc, gateway_tls) as channel,
+    ):
+        matching = matching_pb2_grpc.MatchingServiceStub(channel)
+        photo = matching_pb2.MatchImage(data=(faces_dir / LIVE_SAMPLE).read_bytes())
+        by_id = matching_pb2.MatchImage(liveness_transaction_id=live.transaction.transaction_id)
+        answer = await matching.Match(matching_pb2.MatchRequest(images=[by_id, photo]), timeout=60)
+        assert answer.results[0].similarity > 0.9
 
-            refused_id = matching_pb2.MatchImage(liveness_transaction_id=spoof.transaction.transaction_id)
-            with pytest.raises(grpc.aio.AioRpcError) as refused:
-                await matching.Match(matching_pb2.MatchRequest(images=[refused_id, photo]), timeout=60)
-            error = error_from_rpc(refused.value)
-            assert isinstance(error, LivenessNotConfirmedError) and error.http_status == 400
-            assert "did not confirm liveness (status 1, code 254)" in error.message
-    finally:
-        await rpc.stop(0)
-        runner.close()
+        refused_id = matching_pb2.MatchImage(liveness_transaction_id=spoof.transaction.transaction_id)
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await matching.Match(matching_pb2.MatchRequest(images=[refused_id, photo]), timeout=60)
+        error = error_from_rpc(refused.value)
+        assert isinstance(error, LivenessNotConfirmedError) and error.http_status == 400
+        assert "did not confirm liveness (status 1, code 254)" in error.message
 
 
 async def test_python_m_services_liveness_serves_keeps_its_data_and_exits_0_on_sigterm(

@@ -13,8 +13,8 @@ from visage.matching.v1 import descriptors_pb2, matching_pb2, matching_pb2_grpc
 from libs.errors import CorruptImageError, ImagesCountLimitError, TooFewImagesError
 from libs.faces import FaceEngine
 from libs.rpc import ServerSettings, TLSFiles, error_from_rpc
-from services.common.inference import InferenceRunner
-from services.matching.servicer import SERVICE_NAME, create_matching_server
+from services.matching.service import assemble
+from services.matching.servicer import SERVICE_NAME
 from services.matching.settings import MatchingSettings
 from tests.integration.service_support import served_description, serving_in_process, serving_subprocess
 
@@ -32,10 +32,11 @@ async def channel(
 ) -> AsyncIterator[grpc.aio.Channel]:
     tls = TLSFiles.in_directory(dev_certs, "matching")
     settings = MatchingSettings(server=ServerSettings(port=0), tls=tls)
-    runner = InferenceRunner(workers=1, engine=face_engine)
-    async with serving_in_process(await create_matching_server(settings, runner), gateway_tls) as channel:
+    async with (
+        assemble(settings, face_engine) as service,
+        serving_in_process(service.rpc, gateway_tls) as channel,
+    ):
         yield channel
-    runner.close()
 
 
 @pytest.fixture

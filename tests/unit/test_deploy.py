@@ -7,6 +7,7 @@ service the probe does not know, and a pod that could run as root.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 from pathlib import Path
@@ -16,12 +17,16 @@ import pytest
 import yaml
 
 from gateway.settings import GatewaySettings
-from services.common.probe import SETTINGS as PROBED_SERVICES
+from services.common.lifecycle import ServiceSpec
 
 pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
+SERVICES: dict[str, ServiceSpec[Any]] = {
+    name: importlib.import_module(f"services.{name}.service").SERVICE
+    for name in ("detection", "matching", "liveness", "identification")
+}
 
 
 def _documents() -> list[dict[str, Any]]:
@@ -64,20 +69,19 @@ def test_container_command_and_probes_name_modules_that_exist(name: str) -> None
         assert probe in container, f"{name} has no {probe}"
         if "exec" in container[probe]:
             command = container[probe]["exec"]["command"]
-            assert importlib.util.find_spec(_module_of(command)) is not None
-            assert command[3] in PROBED_SERVICES
+            assert command[2:] == [f"services.{name}", "probe"]
 
 
-@pytest.mark.parametrize("name", sorted(PROBED_SERVICES))
+@pytest.mark.parametrize("name", sorted(SERVICES))
 def test_service_env_builds_its_settings_and_ports_agree(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     container = _container(_by_kind("Deployment")[name])
     for key, value in _env(container).items():
         monkeypatch.setenv(key, value)
-    settings = PROBED_SERVICES[name]()
+    settings = SERVICES[name].settings()
     assert settings.server.host == "0.0.0.0"  # inside a pod the Service must reach it
     assert str(settings.tls.cert).startswith("/etc/visage/tls/")
     if any(mount["mountPath"] == "/models" for mount in container.get("volumeMounts", [])):
-        assert settings.models_dir == Path("/models") and not settings.models_allow_download
+        assert settings.models.dir == Path("/models") and not settings.models.allow_download
     (port,) = container["ports"]
     assert port["containerPort"] == settings.server.port
     (service_port,) = _by_kind("Service")[name]["spec"]["ports"]
@@ -89,7 +93,7 @@ def test_gateway_backends_point_at_the_services(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv(key, value)
     settings = GatewaySettings()
     services = _by_kind("Service")
-    assert set(settings.backends) == set(PROBED_SERVICES)
+    assert set(settings.backends) == set(SERVICES)
     for name, address in settings.backends.items():
         host, port = address.rsplit(":", 1)
         assert host == f"{name}.visage.svc"  # a name the development certificates carry

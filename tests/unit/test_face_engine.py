@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from libs.faces import FaceEngine
+from libs.faces import Face, FaceEngine
 from libs.imaging.decode import decode_image
 
 pytestmark = pytest.mark.unit
@@ -23,22 +23,20 @@ PHOTOS = [
 
 def test_concurrent_calls_give_the_sequential_results(face_engine: FaceEngine, faces_dir: Path) -> None:
     images = [decode_image((faces_dir / p).read_bytes()) for p in PHOTOS]
-    expected = [face_engine.analyze(image) for image in images]
-    expected_liveness = [
-        face_engine.liveness(image, list(r.faces)) for image, r in zip(images, expected, strict=True)
-    ]
 
-    def work(index: int) -> tuple:
-        image = images[index % len(images)]
-        result = face_engine.analyze(image)
-        return index % len(images), result, face_engine.liveness(image, list(result.faces))
+    def analyze(image: np.ndarray) -> tuple[list[Face], np.ndarray, list[float]]:
+        faces = face_engine.detect(image)
+        return faces, face_engine.describe(image, faces), face_engine.liveness(image, faces)
 
+    expected = [analyze(image) for image in images]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        outcomes = list(pool.map(work, range(16)))
-    for index, result, liveness in outcomes:
-        assert result.faces == expected[index].faces
-        np.testing.assert_allclose(result.descriptors, expected[index].descriptors, atol=1e-5)
-        np.testing.assert_allclose(liveness, expected_liveness[index], atol=1e-5)
+        outcomes = list(
+            pool.map(lambda index: (index % len(images), analyze(images[index % len(images)])), range(16))
+        )
+    for index, (faces, descriptors, liveness) in outcomes:
+        assert faces == expected[index][0]
+        np.testing.assert_allclose(descriptors, expected[index][1], atol=1e-5)
+        np.testing.assert_allclose(liveness, expected[index][2], atol=1e-5)
 
 
 def test_only_central_returns_the_face_nearest_the_centre(face_engine: FaceEngine, faces_dir: Path) -> None:

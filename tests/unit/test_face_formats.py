@@ -44,9 +44,8 @@ ENCODERS = {
 @pytest.fixture(scope="module")
 def jpeg_reference(faces_dir: Path, face_engine: FaceEngine) -> tuple[np.ndarray, tuple, np.ndarray]:
     image = decode_image((faces_dir / SOURCE).read_bytes())
-    result = face_engine.analyze(image, only_central=True)
-    assert len(result.faces) == 1
-    return image, result.faces[0].box, result.descriptors[0]
+    (face,) = face_engine.detect(image, only_central=True)
+    return image, face.box, face_engine.describe(image, [face])[0]
 
 
 @pytest.mark.parametrize("fmt", sorted(ENCODERS))
@@ -56,9 +55,8 @@ def test_every_format_gives_the_jpeg_face_and_descriptor(
     pixels, box, descriptor = jpeg_reference
     decoded = decode_image(ENCODERS[fmt](pixels))
     assert decoded.shape == pixels.shape
-    result = face_engine.analyze(decoded, only_central=True)
-    assert len(result.faces) == 1
-    np.testing.assert_allclose(result.faces[0].box, box, atol=2.0)
-    similarity = cosine(result.descriptors[0], descriptor)
+    (face,) = face_engine.detect(decoded, only_central=True)
+    np.testing.assert_allclose(face.box, box, atol=2.0)
+    similarity = cosine(face_engine.describe(decoded, [face])[0], descriptor)
     print(f"{fmt}: cosine to the JPEG's descriptor {similarity:.4f}")
     assert similarity >= 0.99

@@ -158,7 +158,7 @@ async def test_the_service_loop_reconciles_periodically(identification: Identifi
     loop = ReconcileLoop(
         identification.reconciler, period_seconds=0.05, full_scan_seconds=3600, compaction_seconds=3600
     )
-    loop.start()
+    await loop.start()
     try:
         for _ in range(100):
             if (await contents(identification)).persons == 0:

@@ -29,7 +29,7 @@ from libs.liveness.repository import TransactionRepository
 from libs.liveness.submission import SubmissionDesk
 from libs.liveness.transactions import LivenessTransactions, StartCommand
 from libs.stores.factory import StoreSettings, open_database, open_objects
-from libs.usecases.match import LivenessPortrait
+from libs.usecases.ports import LivenessPortrait
 from services.common.inference import InferenceRunner
 from tests import identification_fixtures
 from tests.identification_support import OTHER, photo

@@ -10,7 +10,8 @@ from libs.errors import (
     NotFoundError,
     UnavailableError,
 )
-from libs.usecases.match import LivenessPortrait, MatchImage, MatchRequest, resolve_liveness_images
+from libs.usecases.match import MatchImage, MatchRequest, resolve_liveness_images
+from libs.usecases.ports import LivenessPortrait
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from libs.faces.antispoof import DEFAULT_REAL_THRESHOLD
-from services.liveness.main import server_secret
+from services.liveness.service import server_secret
 from services.liveness.settings import LivenessSettings
 
 pytestmark = pytest.mark.unit

@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings(models_dir: Path | None, cache_dir: Path, allow_download: bool = False) -> ModelSettings:
-    return ModelSettings(models_dir=models_dir, cache_dir=cache_dir, allow_download=allow_download)
+    return ModelSettings(dir=models_dir, cache_dir=cache_dir, allow_download=allow_download)
 
 
 def _sha256(data: bytes) -> str:

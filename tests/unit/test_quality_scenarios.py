@@ -56,9 +56,9 @@ def test_document_photo_scenarios_use_the_iso_pose_limits_and_their_crops() -> N
     ranges = {c.name: c.range for c in icao.quality.config}  # type: ignore[union-attr]
     assert (ranges["Yaw"], ranges["Pitch"], ranges["Roll"]) == ((-5, 5), (-5, 5), (-8, 8))
     assert ranges["HeadHeightRatio"] == (0.70, 0.80)
-    assert icao.crop is not None and icao.crop.align_type == 4  # 7:9 = 35x45 mm
+    assert icao.crop is not None and icao.crop.align == 4  # 7:9 = 35x45 mm
     usa = PREDEFINED["QualityVisaUSA"]
-    assert usa.crop is not None and (usa.crop.align_type, usa.crop.size) == (3, (600, 600))
+    assert usa.crop is not None and (usa.crop.align, usa.crop.size) == (3, (600, 600))
     assert usa.quality is not None and usa.quality.background_match_color == (255, 255, 255)
     assert {c.name for c in PREDEFINED["QualityFull"].quality.config} == set(CHARACTERISTIC_GROUPS)  # type: ignore[union-attr]
     assert PREDEFINED["CropAllFaces"].only_central_face is False
@@ -87,7 +87,7 @@ def test_a_custom_scenario_overrides_a_predefined_one_of_the_same_name() -> None
             "attributes": {"config": [{"name": "Age"}]},
         }
     )
-    assert custom.crop is not None and (custom.crop.align_type, custom.crop.size, custom.crop.pad_color) == (
+    assert custom.crop is not None and (custom.crop.align, custom.crop.size, custom.crop.pad_rgb) == (
         1,
         (300, 375),
         (0, 0, 0),

@@ -50,8 +50,8 @@ def test_model_variables_are_shared_and_an_empty_one_counts_as_unset(monkeypatch
     monkeypatch.setenv("MODELS_DIR", "/not/ours")
 
     for settings in (DetectionSettings(), MatchingSettings()):
-        models = settings.model_settings()
-        assert models.models_dir is None and models.allow_download is False
+        models = settings.models
+        assert models.dir is None and models.allow_download is False
         assert models.recognizer == "sface_fp32"
 
 
@@ -60,7 +60,7 @@ def test_the_toml_section_applies_below_the_environment(
 ) -> None:
     config = tmp_path / "visage.toml"
     config.write_text(
-        '[matching]\nmodels_dir = "/toml/models"\nlimit_per_image_type = 3\n'
+        '[models]\ndir = "/toml/models"\n[matching]\nlimit_per_image_type = 3\n'
         "[matching.server]\nmax_concurrent_rpcs = 4\n"
     )
     monkeypatch.setenv("VISAGE_CONFIG_FILE", str(config))
@@ -68,5 +68,5 @@ def test_the_toml_section_applies_below_the_environment(
 
     settings = MatchingSettings()
 
-    assert settings.models_dir == Path("/toml/models") and settings.limit_per_image_type == 5
+    assert settings.models.dir == Path("/toml/models") and settings.limit_per_image_type == 5
     assert (settings.server.max_concurrent_rpcs, settings.server.port) == (4, 50052)

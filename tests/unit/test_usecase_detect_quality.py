@@ -77,7 +77,7 @@ def test_a_quality_scenario_reports_every_configured_check_of_the_central_face(
     (face,) = result.detections
     assert face.crop is not None
     height, width = decode_image(face.crop).shape[:2]
-    aspect_w, aspect_h = ASPECTS[PREDEFINED[scenario].crop.align_type]  # type: ignore[union-attr]
+    aspect_w, aspect_h = ASPECTS[PREDEFINED[scenario].crop.align]  # type: ignore[union-attr]
     assert height * aspect_w == width * aspect_h
 
 

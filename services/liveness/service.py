@@ -1,9 +1,5 @@
-"""The life of the liveness process: listen (NOT_SERVING), open and migrate the stores, load the models,
-start the housekeeper, SERVING; on SIGTERM stop in the reverse order.
-
-`liveness_components` assembles everything but the models, so integration tests run the same wiring with a
-shared face engine.
-"""
+"""The liveness service put together: its stores opened and migrated, every face model (detection,
+descriptors for the portrait, anti-spoofing), the transactions behind LivenessService, the housekeeper."""
 
 from __future__ import annotations
 
@@ -12,32 +8,29 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from functools import partial
 
-from libs.errors import ModelFileError, VisageError
+from visage.liveness.v1 import liveness_pb2_grpc
+
+from libs.errors import VisageError
+from libs.faces import Capability, FaceEngine
 from libs.liveness.housekeeping import housekeep
 from libs.liveness.repository import TransactionRepository
 from libs.liveness.secret import load_or_create_secret
 from libs.liveness.submission import SubmissionDesk
 from libs.liveness.transactions import LivenessTransactions
-from libs.rpc import RpcServer, serve
+from libs.rpc import create_server
 from libs.stores.factory import open_database, open_objects
 from libs.stores.ports import ObjectStore
 from services.common.inference import InferenceRunner
-from services.common.main import configure_logging
-from services.liveness.servicer import create_liveness_server
+from services.common.lifecycle import Assembly, ServiceSpec
+from services.liveness.servicer import SERVICE_NAME, LivenessServicer
 from services.liveness.settings import LivenessSettings
 
 _log = logging.getLogger(__name__)
 # `<data_dir>/liveness.db` when embedded; a PostgreSQL URL names its database itself.
 DATABASE_NAME = "liveness"
-
-
-@dataclass
-class LivenessComponents:
-    rpc: RpcServer
-    transactions: LivenessTransactions
-    desk: SubmissionDesk
+USES = frozenset(Capability)  # the portrait is described too, for /api/match by transaction id
 
 
 def server_secret(settings: LivenessSettings) -> bytes:
@@ -47,10 +40,9 @@ def server_secret(settings: LivenessSettings) -> bytes:
 
 
 @asynccontextmanager
-async def liveness_components(
-    settings: LivenessSettings, runner: InferenceRunner
-) -> AsyncIterator[LivenessComponents]:
-    """Stores opened and migrated, the bound server (not started), the housekeeper running."""
+async def assemble(settings: LivenessSettings, engine: FaceEngine | None = None) -> AsyncIterator[Assembly]:
+    """`engine`: an already loaded one to run instead of loading the models (tests share one)."""
+    runner = InferenceRunner.for_service(settings, USES, engine)
     database = await open_database(settings.stores, DATABASE_NAME)
     objects: ObjectStore | None = None
     housekeeper: asyncio.Task[None] | None = None
@@ -60,9 +52,12 @@ async def liveness_components(
         await repository.migrate()
         transactions = LivenessTransactions(repository, objects, server_secret(settings), settings.policy())
         desk = SubmissionDesk(transactions, runner.run)
-        rpc = await create_liveness_server(settings, transactions, desk)
+        register = partial(
+            liveness_pb2_grpc.add_LivenessServiceServicer_to_server, LivenessServicer(transactions, desk)
+        )
+        rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
         housekeeper = asyncio.create_task(_housekeeping_loop(transactions, settings))
-        yield LivenessComponents(rpc, transactions, desk)
+        yield Assembly(rpc, ready=[runner.load])
     finally:
         if housekeeper is not None:
             housekeeper.cancel()
@@ -70,6 +65,7 @@ async def liveness_components(
         if objects is not None:
             await objects.close()
         await database.close()
+        runner.close()
 
 
 async def _housekeeping_loop(transactions: LivenessTransactions, settings: LivenessSettings) -> None:
@@ -89,37 +85,4 @@ async def _housekeeping_loop(transactions: LivenessTransactions, settings: Liven
                 last_sweep = time.monotonic()
 
 
-async def run(settings: LivenessSettings) -> None:
-    runner = InferenceRunner(settings.inference_workers)
-    try:
-        async with liveness_components(settings, runner) as components:
-            rpc = components.rpc
-            await rpc.start()
-            try:
-                started = time.perf_counter()
-                await runner.load(settings.model_settings(), settings.inference)
-                _log.info("models loaded in %.2f s; SERVING", time.perf_counter() - started)
-                await rpc.mark_serving()
-                await serve(rpc)
-            except BaseException:
-                await rpc.stop(0)
-                raise
-    finally:
-        runner.close()
-
-
-def main() -> int:
-    settings = LivenessSettings()
-    configure_logging(settings)
-    try:
-        asyncio.run(run(settings))
-    except ModelFileError as error:
-        _log.error("cannot load the models: %s", error.message)
-        return 1
-    except VisageError as error:  # a store refused us
-        _log.error("cannot start: %s", error.message)
-        return 1
-    except (OSError, ValueError) as error:  # TLS file missing, port taken, a damaged secret file
-        _log.error("cannot start: %s", error)
-        return 1
-    return 0
+SERVICE = ServiceSpec("liveness", LivenessSettings, assemble)

@@ -1,0 +1,34 @@
+"""The detection service put together: YuNet alone, the detect use case behind DetectionService."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from visage.detection.v1 import detection_pb2_grpc
+
+from libs.faces import Capability, FaceEngine
+from libs.rpc import create_server
+from services.common.inference import InferenceRunner
+from services.common.lifecycle import Assembly, ServiceSpec
+from services.detection.servicer import SERVICE_NAME, DetectionServicer
+from services.detection.settings import DetectionSettings
+
+USES = frozenset({Capability.DETECT})
+
+
+@asynccontextmanager
+async def assemble(settings: DetectionSettings, engine: FaceEngine | None = None) -> AsyncIterator[Assembly]:
+    """`engine`: an already loaded one to run instead of loading the models (tests share one)."""
+    runner = InferenceRunner.for_service(settings, USES, engine)
+    try:
+        servicer = DetectionServicer(runner, settings.limits, settings.custom_scenarios())
+        register = partial(detection_pb2_grpc.add_DetectionServiceServicer_to_server, servicer)
+        rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
+        yield Assembly(rpc, ready=[runner.load])
+    finally:
+        runner.close()
+
+
+SERVICE = ServiceSpec("detection", DetectionSettings, assemble)
