@@ -57,12 +57,13 @@ BEFORE_PER_SERVICE_ENGINES = {"detection": 427, "matching": 426, "liveness": 420
 
 
 def _bare_engine(uses: frozenset[Capability]) -> str:
-    """A bare process that loads, through `FaceEngine`, the models of `uses` and nothing else."""
+    """A bare process that loads, through `FaceEngine`, the models of `uses` and nothing else (and, as the
+    services do, hands the heap freed while loading back to the OS)."""
     capabilities = ", ".join(f"Capability.{capability.name}" for capability in sorted(uses))
     return (
         "from bench import BenchSettings; from libs.faces import Capability, FaceEngine; "
-        "s = BenchSettings(); "
-        f"FaceEngine.create(s.models, s.inference_settings(), {{{capabilities}}})"
+        "from services.common.inference import release_free_heap; s = BenchSettings(); "
+        f"FaceEngine.create(s.models, s.inference_settings(), {{{capabilities}}}); release_free_heap()"
     )
 
 

@@ -7,6 +7,7 @@ not document what it does with them). Everything else that is wrong gives a 400 
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -37,6 +38,7 @@ _INT_TYPES = {
     FieldDescriptor.TYPE_SFIXED64,
 }
 _FLOAT_TYPES = {FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE}
+_URL_SAFE = str.maketrans("-_", "+/")
 
 
 async def read_body(chunks: AsyncIterator[bytes], content_length: str | None, limit: int) -> bytes:
@@ -63,20 +65,22 @@ def build_request(
     descriptor = route.rpc.input_type
     payload: dict[str, Any] = {}
     bound: set[str] = set()
+    decoded: list[tuple[FieldPath, bytes]] = []
     if route.rule.body:
         data = _parse_json(body)
         if route.rule.body == "*":
             if not isinstance(data, dict):
                 raise InvalidRequestError(f"request body must be a JSON object, not {_json_kind(data)}")
             payload = data
-            check_bytes_fields(descriptor, payload, "")
+            decoded = take_bytes_fields(descriptor, payload, "")
             bound.update(f.name for f in descriptor.fields)
         else:
             body_field = _bound_field(descriptor, route.rule.body)
             if body_field.message_type is not None and not isinstance(data, dict):
                 raise InvalidRequestError(f"request body must be a JSON object, not {_json_kind(data)}")
-            payload[body_field.json_name] = data
-            check_bytes_fields(descriptor, {body_field.json_name: data}, "")
+            wrapped = {body_field.json_name: data}
+            decoded = take_bytes_fields(descriptor, wrapped, "")
+            payload[body_field.json_name] = wrapped[body_field.json_name]
             bound.add(body_field.name)
     for name, value in path_params.items():
         field = _bound_field(descriptor, name)
@@ -89,9 +93,12 @@ def build_request(
         converted = [_from_text(field, v, f"query parameter {name}") for v in values]
         payload[field.json_name] = converted if field.is_repeated else converted[-1]
     try:
-        return json_format.ParseDict(payload, route.request_class(), ignore_unknown_fields=True)
+        message = json_format.ParseDict(payload, route.request_class(), ignore_unknown_fields=True)
     except json_format.ParseError as error:
         raise InvalidRequestError(f"invalid request: {error}") from None
+    for path, value in decoded:
+        _assign(message, path, value)
+    return message
 
 
 def _parse_json(body: bytes) -> Any:
@@ -152,30 +159,68 @@ def _from_text(field: FieldDescriptor, text: str, where: str) -> Any:
     return text
 
 
-def check_bytes_fields(descriptor: Descriptor, data: Mapping[str, Any], where: str) -> None:
-    """Reject bytes fields that are not strict base64 (protobuf would decode some of them into garbage)."""
+# Where a bytes value goes in the request message: (field name, index in a repeated field or None) per level.
+FieldPath = tuple[tuple[str, int | None], ...]
+
+
+def take_bytes_fields(
+    descriptor: Descriptor, data: dict[str, Any], where: str, path: FieldPath = ()
+) -> list[tuple[FieldPath, bytes]]:
+    """Decode every bytes field of the JSON `data` (strict base64, or InvalidRequestError naming it) and
+    leave an empty string in its place: protobuf's JSON parser decodes base64 in Python, several times slower
+    than `binascii`, and accepts some malformed input silently. The caller assigns the values afterwards."""
     fields = {f.json_name: f for f in descriptor.fields} | {f.name: f for f in descriptor.fields}
+    taken: list[tuple[FieldPath, bytes]] = []
     for key, value in data.items():
         field = fields.get(key)
         if field is None or value is None:
             continue
-        path = f"{where}.{key}" if where else key
-        items = list(enumerate(value)) if field.is_repeated and isinstance(value, list) else [(None, value)]
-        for index, item in items:
-            item_path = path if index is None else f"{path}[{index}]"
+        item_where = f"{where}.{key}" if where else key
+        repeated = field.is_repeated and isinstance(value, list)
+        for index, item in enumerate(value) if repeated else [(None, value)]:
+            item_path = item_where if index is None else f"{item_where}[{index}]"
+            step = (*path, (field.name, index))
             if field.type == FieldDescriptor.TYPE_BYTES:
                 if not isinstance(item, str):
                     raise InvalidRequestError(
                         f"{item_path}: expected a base64 string, not {_json_kind(item)}"
                     )
-                check_base64(item, item_path)
+                taken.append((step, decode_base64(item, item_path)))
+                if index is None:
+                    data[key] = ""
+                else:
+                    value[index] = ""
             elif _is_plain_message(field) and isinstance(item, dict):
-                check_bytes_fields(field.message_type, item, item_path)
+                taken += take_bytes_fields(field.message_type, item, item_path, step)
+    return taken
+
+
+def _assign(message: Message, path: FieldPath, value: bytes) -> None:
+    *parents, (name, index) = path
+    for parent, parent_index in parents:
+        message = getattr(message, parent)
+        if parent_index is not None:
+            message = message[parent_index]  # type: ignore[index]
+    if index is None:
+        setattr(message, name, value)
+    else:
+        getattr(message, name)[index] = value
 
 
 def _is_plain_message(field: FieldDescriptor) -> bool:
     message = field.message_type
     return message is not None and message.full_name not in FREE_FORM and not message.GetOptions().map_entry
+
+
+def decode_base64(text: str, where: str) -> bytes:
+    """`text` decoded: canonical base64 in one C pass; otherwise what protobuf JSON accepts (line breaks,
+    the URL-safe alphabet, missing padding) after `check_base64`."""
+    try:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except (binascii.Error, ValueError):
+        check_base64(text, where)
+        compact = text.replace("\n", "").replace("\r", "").translate(_URL_SAFE).rstrip("=")
+        return binascii.a2b_base64(compact + "=" * (-len(compact) % 4))
 
 
 def check_base64(text: str, where: str) -> None:

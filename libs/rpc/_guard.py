@@ -14,7 +14,8 @@ from typing import Any
 
 import grpc
 
-Guard = Callable[[grpc.HandlerCallDetails, grpc.aio.ServicerContext], AbstractAsyncContextManager[None]]
+# Called with the full method name ("/package.Service/Method") and the call's context.
+Guard = Callable[[str, grpc.aio.ServicerContext], AbstractAsyncContextManager[None]]
 _Enter = Callable[[grpc.aio.ServicerContext], AbstractAsyncContextManager[None]]
 
 
@@ -23,16 +24,23 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, guard: Guard) -> None:
         self._guard = guard
+        # The wrapped handler of each method, built on its first call: the same for every later call, as the
+        # handlers a servicer registers never change (and building one per call cost every call).
+        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler | None:
-        handler = await continuation(handler_call_details)
-        if handler is None:  # unknown method: gRPC answers UNIMPLEMENTED itself
-            return None
-        return _guarded(handler, functools.partial(self._guard, handler_call_details))
+        method = handler_call_details.method
+        handler = self._handlers.get(method)
+        if handler is None:
+            inner = await continuation(handler_call_details)
+            if inner is None:  # unknown method: gRPC answers UNIMPLEMENTED itself
+                return None
+            handler = self._handlers[method] = _guarded(inner, functools.partial(self._guard, method))
+        return handler
 
 
 def _guarded(handler: Any, enter: _Enter) -> grpc.RpcMethodHandler:

@@ -31,10 +31,8 @@ class ConcurrencyLimiter:
         self._unlimited = tuple(f"/{name}/" for name in unlimited_services)
 
     @asynccontextmanager
-    async def slot(
-        self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[None]:
-        if details.method.startswith(self._unlimited):
+    async def slot(self, method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+        if method.startswith(self._unlimited):
             yield
             return
         # No lock: all handlers of an aio server run on its one event loop, and nothing awaits in between.

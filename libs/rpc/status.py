@@ -37,19 +37,17 @@ async def abort_with(context: grpc.aio.ServicerContext, error: VisageError) -> N
 
 
 @asynccontextmanager
-async def mapped_errors(
-    details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext
-) -> AsyncIterator[None]:
+async def mapped_errors(method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
     """Guard for one call: `VisageError` → its status; anything else → INTERNAL, logged with traceback."""
     try:
         yield
     except grpc.aio.AbortError:  # the handler aborted on its own
         raise
     except VisageError as error:
-        _log.debug("%s failed: %s: %s", details.method, type(error).__name__, error.message)
+        _log.debug("%s failed: %s: %s", method, type(error).__name__, error.message)
         await abort_with(context, error)
     except Exception:
-        _log.exception("unexpected error in %s", details.method)
+        _log.exception("unexpected error in %s", method)
         await abort_with(context, VisageError(INTERNAL_MESSAGE))
 
 

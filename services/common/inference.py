@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -48,6 +50,7 @@ class InferenceRunner:
         """Create the engine on the pool (model files are read and sessions built off the event loop)."""
         if self._engine is None and self._create is not None:
             self._engine = await asyncio.get_running_loop().run_in_executor(self._pool, self._create)
+            release_free_heap()
 
     async def run(self, work: Callable[[FaceEngine], T]) -> T:
         engine = self._engine
@@ -57,3 +60,16 @@ class InferenceRunner:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def release_free_heap() -> None:
+    """Hand the heap freed after loading back to the OS (glibc keeps it otherwise).
+
+    Preparing a model (fp32 weights folded, shapes inferred, the protobuf copied) leaves large freed blocks in
+    the heap: matching (YuNet and SFace) held 373 MiB after loading and 206 MiB after this call."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    libc = ctypes.CDLL(name)
+    if hasattr(libc, "malloc_trim"):  # glibc only; elsewhere there is nothing to do
+        libc.malloc_trim(0)
