@@ -61,6 +61,12 @@ class InferenceRunner:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def __enter__(self) -> InferenceRunner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def release_free_heap() -> None:
     """Hand the heap freed after loading back to the OS (glibc keeps it otherwise).

@@ -21,14 +21,11 @@ USES = frozenset({Capability.DETECT})
 @asynccontextmanager
 async def assemble(settings: DetectionSettings, engine: FaceEngine | None = None) -> AsyncIterator[Assembly]:
     """`engine`: an already loaded one to run instead of loading the models (tests share one)."""
-    runner = InferenceRunner.for_service(settings, USES, engine)
-    try:
+    with InferenceRunner.for_service(settings, USES, engine) as runner:
         servicer = DetectionServicer(runner, settings.limits, settings.custom_scenarios())
         register = partial(detection_pb2_grpc.add_DetectionServiceServicer_to_server, servicer)
         rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
         yield Assembly(rpc, ready=[runner.load])
-    finally:
-        runner.close()
 
 
 SERVICE = ServiceSpec("detection", DetectionSettings, assemble)

@@ -42,30 +42,31 @@ def server_secret(settings: LivenessSettings) -> bytes:
 @asynccontextmanager
 async def assemble(settings: LivenessSettings, engine: FaceEngine | None = None) -> AsyncIterator[Assembly]:
     """`engine`: an already loaded one to run instead of loading the models (tests share one)."""
-    runner = InferenceRunner.for_service(settings, USES, engine)
-    database = await open_database(settings.stores, DATABASE_NAME)
-    objects: ObjectStore | None = None
-    housekeeper: asyncio.Task[None] | None = None
-    try:
-        objects = await open_objects(settings.stores)
-        repository = TransactionRepository(database)
-        await repository.migrate()
-        transactions = LivenessTransactions(repository, objects, server_secret(settings), settings.policy())
-        desk = SubmissionDesk(transactions, runner.run)
-        register = partial(
-            liveness_pb2_grpc.add_LivenessServiceServicer_to_server, LivenessServicer(transactions, desk)
-        )
-        rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
-        housekeeper = asyncio.create_task(_housekeeping_loop(transactions, settings))
-        yield Assembly(rpc, ready=[runner.load])
-    finally:
-        if housekeeper is not None:
-            housekeeper.cancel()
-            await asyncio.gather(housekeeper, return_exceptions=True)
-        if objects is not None:
-            await objects.close()
-        await database.close()
-        runner.close()
+    with InferenceRunner.for_service(settings, USES, engine) as runner:
+        database = await open_database(settings.stores, DATABASE_NAME)
+        objects: ObjectStore | None = None
+        housekeeper: asyncio.Task[None] | None = None
+        try:
+            objects = await open_objects(settings.stores)
+            repository = TransactionRepository(database)
+            await repository.migrate()
+            transactions = LivenessTransactions(
+                repository, objects, server_secret(settings), settings.policy()
+            )
+            desk = SubmissionDesk(transactions, runner.run)
+            register = partial(
+                liveness_pb2_grpc.add_LivenessServiceServicer_to_server, LivenessServicer(transactions, desk)
+            )
+            rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
+            housekeeper = asyncio.create_task(_housekeeping_loop(transactions, settings))
+            yield Assembly(rpc, ready=[runner.load])
+        finally:
+            if housekeeper is not None:
+                housekeeper.cancel()
+                await asyncio.gather(housekeeper, return_exceptions=True)
+            if objects is not None:
+                await objects.close()
+            await database.close()
 
 
 async def _housekeeping_loop(transactions: LivenessTransactions, settings: LivenessSettings) -> None:

@@ -23,18 +23,17 @@ USES = frozenset({Capability.DETECT, Capability.DESCRIBE})
 @asynccontextmanager
 async def assemble(settings: MatchingSettings, engine: FaceEngine | None = None) -> AsyncIterator[Assembly]:
     """`engine`: an already loaded one to run instead of loading the models (tests share one)."""
-    runner = InferenceRunner.for_service(settings, USES, engine)
-    # Not waited for at start: only `livenessTransactionId` images need it, and it may start later.
-    liveness = open_liveness_client(settings, settings.tls)
-    try:
-        servicer = MatchingServicer(runner, settings, liveness)
-        register = partial(matching_pb2_grpc.add_MatchingServiceServicer_to_server, servicer)
-        rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
-        yield Assembly(rpc, ready=[runner.load])
-    finally:
-        if liveness is not None:
-            await liveness.close()
-        runner.close()
+    with InferenceRunner.for_service(settings, USES, engine) as runner:
+        # Not waited for at start: only `livenessTransactionId` images need it, and it may start later.
+        liveness = open_liveness_client(settings, settings.tls)
+        try:
+            servicer = MatchingServicer(runner, settings, liveness)
+            register = partial(matching_pb2_grpc.add_MatchingServiceServicer_to_server, servicer)
+            rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
+            yield Assembly(rpc, ready=[runner.load])
+        finally:
+            if liveness is not None:
+                await liveness.close()
 
 
 SERVICE = ServiceSpec("matching", MatchingSettings, assemble)
