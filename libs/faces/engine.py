@@ -19,8 +19,6 @@ from libs.faces.antispoof import AntiSpoof, MiniFASNet
 from libs.faces.detector import YuNetDetector, most_central
 from libs.faces.embedder import DESCRIPTOR_SIZE, SFaceEmbedder
 from libs.faces.ports import (
-    AttributeAnalyzer,
-    AttributeReading,
     Capability,
     FaceDescriber,
     FaceDetector,
@@ -56,12 +54,10 @@ class FaceEngine:
         detector: FaceDetector,
         describer: FaceDescriber | None = None,
         antispoof: SpoofDetector | None = None,
-        attributes: Sequence[AttributeAnalyzer] = (),
     ) -> None:
         self.detector = detector
         self.describer = describer
         self.antispoof = antispoof
-        self.attribute_analyzers = tuple(attributes)
 
     @classmethod
     def create(
@@ -108,14 +104,6 @@ class FaceEngine:
     def liveness(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> list[float]:
         """For each face, the probability (0..1) that it is a live person rather than a photo or a screen."""
         return _needed(self.antispoof, Capability.LIVENESS).real_probability(image_bgr, faces)
-
-    def attributes(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> list[list[AttributeReading]]:
-        """For each face, the readings of every attribute analyser the engine holds (none: empty lists)."""
-        readings: list[list[AttributeReading]] = [[] for _ in faces]
-        for analyzer in self.attribute_analyzers:
-            for mine, theirs in zip(readings, analyzer.measure(image_bgr, faces), strict=True):
-                mine.extend(theirs)
-        return readings
 
 
 def _needed(adapter: T | None, capability: Capability) -> T:
