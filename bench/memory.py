@@ -63,7 +63,9 @@ def _bare_engine(uses: frozenset[Capability]) -> str:
     return (
         "from bench import BenchSettings; from libs.faces import Capability, FaceEngine; "
         "from services.common.inference import release_free_heap; s = BenchSettings(); "
-        f"FaceEngine.create(s.models, s.inference_settings(), {{{capabilities}}}); release_free_heap()"
+        # Held in a name: an engine dropped at once would free its sessions before the RSS is read.
+        f"engine = FaceEngine.create(s.models, s.inference_settings(), {{{capabilities}}}); "
+        "release_free_heap()"
     )
 
 

@@ -16,6 +16,7 @@ ORDER = (
     "gateway",
     "scaling",
     "quality",
+    "attributes",
     "search",
     "memory",
 )

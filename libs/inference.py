@@ -48,6 +48,12 @@ def create_session(model: Path | bytes, threads: int, *, dynamic_batch: bool = F
     return ort.InferenceSession(prepared.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
+def class_probabilities(session: ort.InferenceSession, blob: np.ndarray) -> np.ndarray:
+    """A classifier's first output for the batch `blob`: N×C float64 rows, renormalised to sum to 1."""
+    output = session.run(None, {session.get_inputs()[0].name: blob})[0].astype(np.float64)
+    return output / output.sum(axis=1, keepdims=True)
+
+
 def prepare_model(model: onnx.ModelProto, *, dynamic_batch: bool = False) -> onnx.ModelProto:
     """A fixed copy of `model`: clean inputs, fp32 weights, NCHWc-friendly PRelu, optionally a free batch."""
     model = _copy(model)

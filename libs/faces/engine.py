@@ -1,63 +1,103 @@
 """The face pipeline of one process, composed of the adapters of the capabilities it uses.
 
 Build one `FaceEngine` per process with `FaceEngine.create(models, inference, uses)`: only the models of
-`uses` are loaded (detection needs YuNet alone; matching YuNet and SFace; liveness adds MiniFASNet). Call it
+`uses` are loaded (detection needs YuNet and the trait models; matching YuNet and SFace; liveness adds
+MiniFASNet and the age model). Call it
 from any thread: the adapters hold no per-call state, and onnxruntime's `InferenceSession.run` is thread-safe
 and releases the GIL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 import onnxruntime as ort
 
 from libs.config import InferenceSettings, ModelSettings
+from libs.faces.age import AgeModel
 from libs.faces.antispoof import AntiSpoof, MiniFASNet
 from libs.faces.detector import YuNetDetector, most_central
 from libs.faces.embedder import DESCRIPTOR_SIZE, SFaceEmbedder
+from libs.faces.expression import ExpressionModel
+from libs.faces.mesh import FaceMeshModel
 from libs.faces.ports import (
     Capability,
     FaceDescriber,
     FaceDetector,
+    FaceTraits,
     SpoofDetector,
+    Trait,
 )
 from libs.faces.types import Face
 from libs.inference import create_session
 from libs.models import resolve
 
-# Registry names of the models, and the context each anti-spoofing model wants around the face box.
+# Registry names of the models of each capability (the detector always: the rest need faces), and the
+# context each anti-spoofing model wants around the face box.
 DETECTOR_MODEL = "yunet"
 ANTISPOOF_MODELS = (("minifasnet_v2", 2.7), ("minifasnet_v1se", 4.0))
+TRAIT_MODELS = {
+    Capability.AGE: ("age",),
+    Capability.EXPRESSION: ("expression",),
+    Capability.MESH: ("facemesh", "facemesh_attention"),
+}
 EVERY_CAPABILITY = frozenset(Capability)
 T = TypeVar("T")
 
 
 def model_names(uses: Collection[Capability], models: ModelSettings) -> list[str]:
-    """The registry names of what an engine with `uses` loads (the detector always: the rest need faces)."""
+    """The registry names of what an engine with `uses` loads, in loading order."""
     names = [DETECTOR_MODEL]
     if Capability.DESCRIBE in uses:
         names.append(models.recognizer)
     if Capability.LIVENESS in uses:
         names.extend(name for name, _ in ANTISPOOF_MODELS)
+    for capability, trait_models in TRAIT_MODELS.items():
+        if capability in uses:
+            names.extend(trait_models)
     return names
 
 
 class FaceEngine:
-    """Detects faces in BGR uint8 images and, with the adapters it was given, describes them and checks
-    their liveness. Asking for a capability it was built without is a wiring error (RuntimeError)."""
+    """Detects faces in BGR uint8 images and, with the adapters it was given, describes them, checks their
+    liveness and reads their traits. Asking for a capability it was built without is a wiring error
+    (RuntimeError)."""
 
     def __init__(
         self,
         detector: FaceDetector,
         describer: FaceDescriber | None = None,
         antispoof: SpoofDetector | None = None,
+        age: AgeModel | None = None,
+        expression: ExpressionModel | None = None,
+        mesh: FaceMeshModel | None = None,
+        trait_threads: int = 1,
     ) -> None:
         self.detector = detector
         self.describer = describer
         self.antispoof = antispoof
+        self.age = age
+        self.expression = expression
+        self.mesh = mesh
+        # The trait models are too small to gain from splitting one run across threads (each runs on one);
+        # run side by side instead, as many at once as the process grants intra-op threads: all 13
+        # attributes on a 640×480 portrait, 2 threads: 9.0 ms one after another, 6.7 ms side by side.
+        self._trait_pool = ThreadPoolExecutor(trait_threads, "traits") if trait_threads > 1 else None
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        present = {
+            Capability.DESCRIBE: self.describer,
+            Capability.LIVENESS: self.antispoof,
+            Capability.AGE: self.age,
+            Capability.EXPRESSION: self.expression,
+            Capability.MESH: self.mesh,
+        }
+        return frozenset({Capability.DETECT, *(c for c, adapter in present.items() if adapter is not None)})
 
     @classmethod
     def create(
@@ -69,8 +109,14 @@ class FaceEngine:
         """Resolve the model files of `uses` (downloading them if `models` allows) and create the sessions."""
         threads = inference.intra_op_threads
 
-        def session(name: str, dynamic_batch: bool = False) -> ort.InferenceSession:
+        def session(name: str, dynamic_batch: bool = False, threads: int = threads) -> ort.InferenceSession:
             return create_session(resolve(name, models), threads, dynamic_batch=dynamic_batch)
+
+        def small(name: str) -> ort.InferenceSession:  # a trait model: one thread (see `__init__`)
+            return session(name, threads=1)
+
+        def wanted(capability: Capability, build: Callable[[], T]) -> T | None:
+            return build() if capability in uses else None
 
         detector = YuNetDetector(
             session(DETECTOR_MODEL),
@@ -79,13 +125,20 @@ class FaceEngine:
             nms_threshold=inference.detector_nms_threshold,
             max_faces=inference.detector_max_faces,
         )
-        describer = None
-        if Capability.DESCRIBE in uses:
-            describer = SFaceEmbedder(session(models.recognizer, dynamic_batch=True))
-        antispoof = None
-        if Capability.LIVENESS in uses:
-            antispoof = AntiSpoof([MiniFASNet(session(name), scale) for name, scale in ANTISPOOF_MODELS])
-        return cls(detector, describer, antispoof)
+        return cls(
+            detector,
+            describer=wanted(Capability.DESCRIBE, lambda: SFaceEmbedder(session(models.recognizer, True))),
+            antispoof=wanted(
+                Capability.LIVENESS,
+                lambda: AntiSpoof([MiniFASNet(session(name), scale) for name, scale in ANTISPOOF_MODELS]),
+            ),
+            age=wanted(Capability.AGE, lambda: AgeModel(small("age"))),
+            expression=wanted(Capability.EXPRESSION, lambda: ExpressionModel(small("expression"))),
+            mesh=wanted(
+                Capability.MESH, lambda: FaceMeshModel(small("facemesh"), small("facemesh_attention"))
+            ),
+            trait_threads=threads,
+        )
 
     def detect(self, image_bgr: np.ndarray, only_central: bool = False) -> list[Face]:
         """All faces, best score first; or only the one nearest the image centre (an empty list if none)."""
@@ -104,6 +157,34 @@ class FaceEngine:
     def liveness(self, image_bgr: np.ndarray, faces: Sequence[Face]) -> list[float]:
         """For each face, the probability (0..1) that it is a live person rather than a photo or a screen."""
         return _needed(self.antispoof, Capability.LIVENESS).real_probability(image_bgr, faces)
+
+    def traits(
+        self, image_bgr: np.ndarray, faces: Sequence[Face], wanted: Collection[Trait]
+    ) -> list[FaceTraits]:
+        """For each face, the `wanted` traits: each model runs once over all the faces, the models side by
+        side on `trait_threads` threads."""
+        if not faces or not wanted:
+            return [FaceTraits() for _ in faces]
+        reads: dict[str, Callable[[], list[Any]]] = {}
+        if Trait.AGE in wanted:
+            reads["age"] = partial(_needed(self.age, Capability.AGE).read, image_bgr, faces)
+        if Trait.EXPRESSION in wanted:
+            reads["expression"] = partial(
+                _needed(self.expression, Capability.EXPRESSION).read, image_bgr, faces
+            )
+        if Trait.IRIS in wanted or Trait.MESH in wanted:
+            mesh = _needed(self.mesh, Capability.MESH)
+            reads["mesh"] = partial(
+                mesh.read_with_irises if Trait.IRIS in wanted else mesh.read, image_bgr, faces
+            )
+        if self._trait_pool is None or len(reads) == 1:
+            read = {name: call() for name, call in reads.items()}
+        else:
+            futures = {name: self._trait_pool.submit(call) for name, call in reads.items()}
+            read = {name: future.result() for name, future in futures.items()}
+        return [
+            FaceTraits(**{name: readings[i] for name, readings in read.items()}) for i in range(len(faces))
+        ]
 
 
 def _needed(adapter: T | None, capability: Capability) -> T:

@@ -24,7 +24,7 @@ from libs.errors import (
     NotFoundError,
 )
 from libs.faces.crop import CropSpec, crop_portrait
-from libs.faces.ports import LivenessAnalyzer
+from libs.faces.ports import Capability, LivenessAnalyzer, Trait
 from libs.imaging import decode_image, encode_jpeg
 from libs.liveness.decision import Decision, decide
 from libs.liveness.frames import FrameAnalysis, analyze_frame
@@ -180,6 +180,11 @@ class SubmissionDesk:
         image = decode_image(frames[best], limits)
         face = analyses[best].face
         assert face is not None
+        if Capability.AGE in engine.capabilities:
+            (traits,) = engine.traits(image, [face], {Trait.AGE})
+            assert traits.age is not None
+            years = round(traits.age.years, 1)
+            decision.details["age"] = [{"name": "Age", "value": list(traits.age.range), "years": years}]
         return decision, encode_jpeg(crop_portrait(image, face, CropSpec()), PORTRAIT_JPEG_QUALITY)
 
     async def _store(

@@ -57,6 +57,9 @@ class TransactionView:
     video: str | None  # link
     metadata: dict[str, Any]
     failed_checks: tuple[str, ...]
+    # Regula's free-form age entries: the portrait's apparent age, [{"name": "Age", "value": [min, max],
+    # "years": mean}], the shape of /api/detect's Age attribute; empty when no portrait was taken.
+    age: tuple[dict[str, Any], ...] = ()
 
 
 class LivenessTransactions:
@@ -131,6 +134,7 @@ class LivenessTransactions:
             video=self._link(record, VIDEO),
             metadata=record.metadata,
             failed_checks=record.failed_checks,
+            age=tuple(record.details.get("age", ())),
         )
 
     def _exposed(self, name: str) -> bool:

@@ -17,6 +17,7 @@ from libs.quality.scenarios import (
     recommended_range,
     scenario_from_mapping,
 )
+from libs.quality.traits import traits_for
 from libs.quality.types import (
     CHARACTERISTIC_GROUPS,
     QualityConfig,
@@ -50,4 +51,5 @@ __all__ = [
     "recommended_range",
     "remeasure_upright",
     "scenario_from_mapping",
+    "traits_for",
 ]

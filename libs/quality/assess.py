@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from libs.faces.crop import DEFAULT_ALIGN, LAYOUTS, AlignType
+from libs.faces.ports import FaceTraits
 from libs.faces.types import Face
-from libs.quality.checks import Subject, measure
+from libs.quality.checks import NO_TRAITS, Subject, measure
 from libs.quality.scenarios import Scenario, find_scenario
 from libs.quality.types import (
     RGB,
@@ -33,6 +34,7 @@ def assess(
     background_match_color: RGB | None = None,
     align: AlignType | None = None,
     scenarios: Mapping[str, Scenario] | None = None,
+    traits: FaceTraits = NO_TRAITS,
 ) -> QualityReport:
     """The quality report of `face`, one of `all_faces` found in `image_bgr` (BGR uint8, H×W×3).
 
@@ -43,9 +45,11 @@ def assess(
     (`outputImageParams.crop.type`), used by PaddingRatio; ALIGN_3x4 when there is none.
 
     A known scenario without quality (CropCentralFace...) gives an empty report: the caller should not ask.
-    `liveness_score` is accepted for the detect use case's convenience but not used: no Regula characteristic
-    is a presentation-attack score (ArtFace asks whether the face is a drawing or sculpture, which the
-    anti-spoofing model was not trained to tell), so ArtFace stays UNDETERMINED.
+    `traits` are what the trait models read of the face (`traits_for(config names)` says which are
+    needed); the characteristics that need a trait it lacks are UNDETERMINED. `liveness_score` is accepted
+    for the detect use case's convenience but not used: no Regula characteristic is a presentation-attack
+    score (ArtFace asks whether the face is a drawing or sculpture, which the anti-spoofing model was not
+    trained to tell), so ArtFace stays UNDETERMINED.
     """
     del liveness_score
     started = time.perf_counter()
@@ -56,7 +60,7 @@ def assess(
         background_match_color = request.background_match_color if request is not None else None
         align = plan.crop.align if plan.crop is not None else None
     aspect = LAYOUTS[DEFAULT_ALIGN if align is None else align].aspect
-    subject = Subject(image_bgr, face, all_faces, background_match_color, aspect)
+    subject = Subject(image_bgr, face, all_faces, background_match_color, aspect, traits)
     details = tuple(_detail(item, subject) for item in config or ())
     return _report(details, (time.perf_counter() - started) * 1000.0)
 

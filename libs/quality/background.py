@@ -26,6 +26,8 @@ HEAD_MARGIN_TOP = 0.25
 NOSE_LINE = 0.6
 # Below this share of the image the background is too small to judge.
 MIN_BACKGROUND_FRACTION = 0.03
+# Pixels (of the ≤192 px copy) each side of the head needs for the side-shadow measure.
+MIN_SIDE_PIXELS = 100
 
 
 class BackgroundPixels:
@@ -38,6 +40,11 @@ class BackgroundPixels:
     @cached_property
     def _pixels(self) -> np.ndarray:
         """Background pixels as an N×3 float32 RGB array (0..255); empty if the background is too small."""
+        return self._samples[0]
+
+    @cached_property
+    def _samples(self) -> tuple[np.ndarray, np.ndarray]:
+        """The background pixels and, for each, its x in the upright frame of the face (< 0: image-left)."""
         height, width = self.image.shape[:2]
         scale = min(1.0, WORK_SIDE / max(height, width))
         small = self.image
@@ -56,9 +63,9 @@ class BackgroundPixels:
         in_head = ((upright[:, 0] / half_width) ** 2 + ((upright[:, 1] - centre_y) / radius_y) ** 2) <= 1.0
         keep = above_nose & ~in_head
         if keep.mean() < MIN_BACKGROUND_FRACTION:
-            return np.zeros((0, 3), dtype=np.float32)
+            return np.zeros((0, 3), dtype=np.float32), np.zeros(0)
         rgb = small.reshape(-1, 3)[keep][:, ::-1]
-        return rgb.astype(np.float32)
+        return rgb.astype(np.float32), upright[keep, 0]
 
     @property
     def measurable(self) -> bool:
@@ -74,6 +81,21 @@ class BackgroundPixels:
             return math.nan
         spread = np.sqrt(((pixels - pixels.mean(axis=0)) ** 2).sum(axis=1).mean() / 3)
         return float(spread / 255.0)
+
+    @cached_property
+    def side_shadow(self) -> float:
+        """Left/right brightness asymmetry of the background beside the head, 0..1: |median luma left −
+        median luma right| / the brighter one, as ShadowsOnFace measures the face. A head lit from one
+        side casts its shadow on the wall on the other side; an evenly lit wall reads under 0.1. NaN when
+        either side shows too little background."""
+        pixels, side = self._samples
+        left, right = pixels[side < 0], pixels[side > 0]
+        if len(left) < MIN_SIDE_PIXELS or len(right) < MIN_SIDE_PIXELS:
+            return math.nan
+        weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # BT.601 luma of RGB
+        a, b = float(np.median(left @ weights)), float(np.median(right @ weights))
+        brighter = max(a, b)
+        return abs(a - b) / brighter if brighter > 1e-6 else 0.0
 
     def color_distance(self, target: RGB) -> float:
         """Distance of the background's median colour from `target`, 0 (same) .. 1 (black against white):

@@ -1,9 +1,10 @@
 """Which characteristics Visage measures, and how: one function per FaceQualityConfigName.
 
 A check returns the measured value in the unit documented in README.md, or None when it cannot be measured
-honestly for this face (the face runs off the image, the background is hidden...). Characteristics without
-a function here need a model Visage does not have (eyes closed, glasses, mouth open...): they are always
-reported UNDETERMINED, with no value.
+honestly for this face (the face runs off the image, the background is hidden, the trait model it needs did
+not run...). The checks read from the trait models (eyes, mouth, gaze, expression) are in `traits.py`.
+Characteristics without a function here need a model Visage does not have (glasses, mask, occlusion...): they
+are always reported UNDETERMINED, with no value.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from functools import cached_property
 
 import numpy as np
 
+from libs.faces.ports import FaceTraits
 from libs.faces.types import Face
 from libs.quality.background import BackgroundPixels
 from libs.quality.geometry import FaceGeometry, padding_ratio
 from libs.quality.photometry import FacePixels
+from libs.quality.traits import TRAIT_CHECKS, TraitCheck
 from libs.quality.types import RGB
+
+NO_TRAITS = FaceTraits()
 
 
 @dataclass(frozen=True, eq=False)  # holds an image: identity, not value, equality
@@ -31,6 +36,7 @@ class Subject:
     all_faces: Sequence[Face]
     background_match_color: RGB | None
     frame_aspect: float  # width / height of the portrait the face would be cropped to
+    traits: FaceTraits = NO_TRAITS  # what the trait models read of the face (only what was needed)
 
     @cached_property
     def geometry(self) -> FaceGeometry:
@@ -84,6 +90,17 @@ def _of_background(measure: Callable[[BackgroundPixels], float]) -> Check:
     return check
 
 
+def _of_traits(check: TraitCheck) -> Check:
+    return lambda subject: check(subject.image, subject.traits)
+
+
+def _skin_tone(subject: Subject) -> float | None:
+    # A grey photo has no skin colour to judge (ImageChannelsNumber tells it).
+    if _channels(subject) < 3 or not subject.pixels.visible:
+        return None
+    return subject.pixels.unnatural_tone
+
+
 def _color_match(subject: Subject) -> float | None:
     # Nothing to match without a colour (Regula's scenarios that use this check all set one).
     if subject.background_match_color is None or not subject.background.measurable:
@@ -126,6 +143,7 @@ MEASURED: dict[str, Check] = {
     "BlurLevel": _of_visible_face(lambda p: p.blur_level),
     "NoiseLevel": _of_visible_face(lambda p: p.noise_level),
     "FaceDynamicRange": _of_visible_face(lambda p: p.dynamic_range),
+    "UnnaturalSkinTone": _skin_tone,
     # 5 ShadowsAndLightning
     "TooDark": _of_visible_face(lambda p: p.too_dark),
     "TooLight": _of_visible_face(lambda p: p.too_light),
@@ -134,7 +152,10 @@ MEASURED: dict[str, Check] = {
     # 8 Background
     "BackgroundUniformity": _of_background(lambda b: b.uniformity),
     "BackgroundColorMatch": _color_match,
+    "ShadowsOnBackground": _of_background(lambda b: b.side_shadow),
     "OtherFaces": _other_faces,
+    # 4 EyesCharacteristics, 6 PoseAndExpression: from the trait models
+    **{name: _of_traits(check) for name, (_, check) in TRAIT_CHECKS.items()},
 }
 
 

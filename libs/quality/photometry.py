@@ -27,6 +27,10 @@ PATCH_EYES_DISTANCE = (
 MIN_VISIBLE_FRACTION = 0.9
 # Near-white pixels (luma ≥ 0.96 with low saturation): burnt-out highlights.
 CLIPPED_LUMA = 0.96
+# Natural skin in CIELAB (a*, b*), and the distance outside it that reads as fully unnatural.
+NATURAL_A = (3.0, 30.0)
+NATURAL_B = (3.0, 35.0)
+UNNATURAL_SPAN = 20.0
 # Width of the re-blur filter of the blur effect metric (Crété-Roffet et al. 2007, as scikit-image uses).
 REBLUR_SIZE = 11
 
@@ -215,3 +219,22 @@ class FacePixels:
         a, b = float(np.median(left)), float(np.median(right))
         brighter = max(a, b)
         return abs(a - b) / brighter if brighter > 1e-6 else 0.0
+
+    @cached_property
+    def skin_chroma(self) -> tuple[float, float]:
+        """Median CIELAB a* (green − / red +) and b* (blue − / yellow +) of the face's pixels."""
+        patch, inside = self._patch
+        lab = cv2.cvtColor(patch.astype(np.float32) / 255.0, cv2.COLOR_BGR2Lab)
+        region = self._skin_mask & inside
+        return float(np.median(lab[..., 1][region])), float(np.median(lab[..., 2][region]))
+
+    @cached_property
+    def unnatural_tone(self) -> float:
+        """How far the face's colour lies outside the range of natural skin, 0 (inside) .. 1: the distance of
+        its median (a*, b*) from the box NATURAL_A × NATURAL_B, over UNNATURAL_SPAN, clipped. Skin of every
+        tone is reddish-yellow (a* and b* both positive); a colour cast, a tinted or over-saturated photo
+        moves it out. The idea is ISO/IEC 29794-5's natural colour measure; the box is ours (README.md)."""
+        a, b = self.skin_chroma
+        da = max(NATURAL_A[0] - a, 0.0, a - NATURAL_A[1])
+        db = max(NATURAL_B[0] - b, 0.0, b - NATURAL_B[1])
+        return min(1.0, math.hypot(da, db) / UNNATURAL_SPAN)

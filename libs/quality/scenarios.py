@@ -71,6 +71,16 @@ RECOMMENDED: dict[str, tuple[float, float]] = {
     "BackgroundUniformity": (0.0, 0.1),
     "BackgroundColorMatch": (0.0, 0.15),
     "OtherFaces": (0.0, 0.0),
+    "UnnaturalSkinTone": (0.0, 0.5),
+    "ShadowsOnBackground": (0.0, 0.25),
+    # Flaw scores of the trait models, 0.5 = the decision boundary (libs/quality/traits.py)
+    "EyeRightClosed": (0.0, 0.5),
+    "EyeLeftClosed": (0.0, 0.5),
+    "OffGaze": (0.0, 0.5),
+    "EyesRed": (0.0, 0.5),
+    "MouthOpen": (0.0, 0.5),
+    "Smile": (0.0, 0.5),
+    "ExpressionLevel": (0.0, 0.5),
 }
 UNMEASURED_PLACEHOLDER = (0.0, 0.5)
 # ISO/IEC 19794-5 full-frontal pose limits, used by the document-photo scenarios.

@@ -1,5 +1,5 @@
-"""POST /api/detect: the faces of one image, each with its box, five landmarks and, on request, a portrait
-and a portrait quality report.
+"""POST /api/detect: the faces of one image, each with its box, five landmarks and, on request, a portrait,
+a portrait quality report and attributes.
 
 What a named scenario does comes from `libs.quality` (`find_scenario`: the custom scenarios of the service's
 settings first, then the predefined ones). A known scenario replaces the request's other parameters, as
@@ -11,6 +11,9 @@ background needs a person segmentation model Visage does not have.
 Plain detection costs one detector call. Quality costs more, and only when asked: every face is detected even
 for `onlyCentralFace` (OtherFaces counts them), and each reported face is measured again upright
 (`remeasure_upright`) before it is assessed and cropped; its portrait then needs no second look of its own.
+The trait models (age, expression, mesh) run only for what the requested attributes and characteristics
+need, each once over all the reported faces; a trait whose model the service did not load leaves its
+attributes and characteristics undetermined.
 """
 
 from __future__ import annotations
@@ -25,16 +28,17 @@ from libs.config import ImageLimits
 from libs.errors import FaceSDKResultCode
 from libs.faces.crop import CropSpec
 from libs.faces.detector import most_central
-from libs.faces.ports import FaceAnalyzer
+from libs.faces.ports import FaceAnalyzer, FaceTraits, Trait
 from libs.faces.types import Face
 from libs.quality import (
-    QualityReport,
     QualityRequest,
     Scenario,
     assess,
     find_scenario,
     remeasure_upright,
+    traits_for,
 )
+from libs.usecases.attributes import AttributesReport, attribute_traits, read_attributes
 from libs.usecases.faces import (
     CropRequest,
     FaceFinding,
@@ -57,6 +61,7 @@ class DetectRequest:
     only_central_face: bool | None = None  # None = every face
     crop: CropRequest | None = None  # None = no portraits
     quality: QualityRequest | None = None  # None = no quality report
+    attributes: tuple[str, ...] = ()  # Regula FaceAttribute names (checked); empty = none
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,7 @@ class DetectPlan:
     only_central: bool
     crop: CropSpec | None
     quality: QualityRequest | None
+    attributes: tuple[str, ...]
 
 
 def plan_detection(request: DetectRequest, scenarios: Mapping[str, Scenario] | None = None) -> DetectPlan:
@@ -86,10 +92,13 @@ def plan_detection(request: DetectRequest, scenarios: Mapping[str, Scenario] | N
     requested_crop = crop_spec(request.crop)
     scenario = find_scenario(request.scenario, scenarios)
     if scenario is None:
-        return DetectPlan(bool(request.only_central_face), requested_crop, request.quality)
+        return DetectPlan(
+            bool(request.only_central_face), requested_crop, request.quality, request.attributes
+        )
     central = scenario.only_central_face
     crop = requested_crop if scenario.keeps_request_crop else scenario.crop
-    return DetectPlan(bool(request.only_central_face) if central is None else central, crop, scenario.quality)
+    only_central = bool(request.only_central_face) if central is None else central
+    return DetectPlan(only_central, crop, scenario.quality, scenario.attributes)
 
 
 def detect_faces(
@@ -107,6 +116,12 @@ def detect_faces(
     if plan.quality is None:
         faces = engine.detect(image, only_central=plan.only_central)
         detections = findings(engine, image, faces, plan.crop)
+        if plan.attributes:
+            traits, elapsed_ms = _traits(engine, image, faces, attribute_traits(plan.attributes))
+            detections = tuple(
+                replace(d, attributes=read_attributes(plan.attributes, t, elapsed_ms))
+                for d, t in zip(detections, traits, strict=True)
+            )
     else:
         detections = _assessed_findings(engine, image, plan, plan.quality)
     return DetectResult(
@@ -119,6 +134,18 @@ def detect_faces(
     )
 
 
+def _traits(
+    engine: FaceAnalyzer, image: np.ndarray, faces: Sequence[Face], wanted: frozenset[Trait]
+) -> tuple[list[FaceTraits], float]:
+    """The traits of `faces` the engine can read (one batch per model), and the time taken, ms."""
+    started = time.perf_counter()
+    readable = {trait for trait in wanted if trait.capability in engine.capabilities}
+    if not readable:  # nothing to read: no model call
+        return [FaceTraits() for _ in faces], 0.0
+    traits = engine.traits(image, faces, readable)
+    return traits, (time.perf_counter() - started) * 1000.0
+
+
 def _assessed_findings(
     engine: FaceAnalyzer, image: np.ndarray, plan: DetectPlan, quality: QualityRequest
 ) -> tuple[FaceFinding, ...]:
@@ -128,31 +155,27 @@ def _assessed_findings(
         reported: Sequence[Face] = [] if central is None else [central]
     else:
         reported = every
-    results = []
-    for index, face in enumerate(reported):
-        upright, report = _assess_one(engine, image, face, every, plan, quality)
-        crop = None if plan.crop is None else portrait_jpeg(image, upright, plan.crop, None)
-        results.append(finding(index, upright, crop, report))
-    return tuple(results)
-
-
-def _assess_one(
-    engine: FaceAnalyzer,
-    image: np.ndarray,
-    face: Face,
-    every: Sequence[Face],
-    plan: DetectPlan,
-    quality: QualityRequest,
-) -> tuple[Face, QualityReport]:
-    """The face re-measured upright and its report, whose time includes the re-measuring."""
     started = time.perf_counter()
-    upright = remeasure_upright(image, face, engine.detect)
-    report = assess(
-        image,
-        upright,
-        every,
-        quality.config,
-        background_match_color=quality.background_match_color,
-        align=None if plan.crop is None else plan.crop.align,
-    )
-    return upright, replace(report, elapsed_ms=(time.perf_counter() - started) * 1000.0)
+    uprights = [remeasure_upright(image, face, engine.detect) for face in reported]
+    remeasure_ms = (time.perf_counter() - started) * 1000.0 / max(1, len(reported))
+    wanted = traits_for(item.name for item in quality.config) | attribute_traits(plan.attributes)
+    traits, traits_ms = _traits(engine, image, uprights, wanted)
+    results = []
+    for index, (upright, face_traits) in enumerate(zip(uprights, traits, strict=True)):
+        report = assess(
+            image,
+            upright,
+            every,
+            quality.config,
+            background_match_color=quality.background_match_color,
+            align=None if plan.crop is None else plan.crop.align,
+            traits=face_traits,
+        )
+        # The report's time includes the face's share of re-measuring and of the trait models.
+        report = replace(report, elapsed_ms=report.elapsed_ms + remeasure_ms + traits_ms / len(uprights))
+        crop = None if plan.crop is None else portrait_jpeg(image, upright, plan.crop, None)
+        attributes: AttributesReport | None = None
+        if plan.attributes:
+            attributes = read_attributes(plan.attributes, face_traits, traits_ms)
+        results.append(finding(index, upright, crop, report, attributes))
+    return tuple(results)

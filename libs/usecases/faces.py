@@ -15,6 +15,7 @@ from libs.faces.ports import FaceAnalyzer
 from libs.faces.types import Face, Point
 from libs.imaging import decode_image, encode_jpeg
 from libs.quality import QualityReport
+from libs.usecases.attributes import AttributesReport
 
 CROP_JPEG_QUALITY = 95
 
@@ -40,6 +41,7 @@ class FaceFinding:
     detection_score: float  # 0..1
     crop: bytes | None  # JPEG portrait, when one was asked for
     quality: QualityReport | None = None  # when quality was asked for (/api/detect only)
+    attributes: AttributesReport | None = None  # when attributes were asked for (/api/detect only)
 
 
 def crop_spec(request: CropRequest | None, where: str = "outputImageParams.crop") -> CropSpec | None:
@@ -77,7 +79,11 @@ def findings(
 
 
 def finding(
-    index: int, face: Face, crop: bytes | None = None, quality: QualityReport | None = None
+    index: int,
+    face: Face,
+    crop: bytes | None = None,
+    quality: QualityReport | None = None,
+    attributes: AttributesReport | None = None,
 ) -> FaceFinding:
     return FaceFinding(
         face_index=index,
@@ -87,6 +93,7 @@ def finding(
         detection_score=face.score,
         crop=crop,
         quality=quality,
+        attributes=attributes,
     )
 
 

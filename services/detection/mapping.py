@@ -6,6 +6,7 @@ from visage.detection.v1 import assessment_pb2, detection_pb2, params_pb2
 
 from libs.quality import QualityDetail, QualityReport, QualityRequest, parse_quality_request
 from libs.usecases import DetectRequest, DetectResult
+from libs.usecases.attributes import AttributesReport, parse_attributes
 from services.common.mapping import crop_request, points
 
 
@@ -19,6 +20,7 @@ def detect_request(request: detection_pb2.DetectRequest) -> DetectRequest:
         only_central_face=params.only_central_face if params.HasField("only_central_face") else None,
         crop=crop_request(params.output_image_params),
         quality=quality_request(params),
+        attributes=parse_attributes([item.name for item in params.attributes.config]),
     )
 
 
@@ -41,6 +43,7 @@ def detect_response(result: DetectResult) -> detection_pb2.DetectResponse:
             landmarks=points(face.landmarks),
             crop=face.crop,
             quality=None if face.quality is None else quality_message(face.quality),
+            attributes=None if face.attributes is None else attributes_message(face.attributes),
         )
         for face in result.detections
     ]
@@ -73,6 +76,21 @@ def quality_message(report: QualityReport) -> assessment_pb2.DetectionQuality:
         score=report.score,
         elapsed_time=report.elapsed_ms,
     )
+
+
+def attributes_message(report: AttributesReport) -> assessment_pb2.DetectionAttributes:
+    """Regula DetectionAttributes: Age's value is [min, max] without confidence; the others a string."""
+    details = []
+    for reading in report.details:
+        detail = assessment_pb2.AttributeDetail(name=reading.name)
+        if isinstance(reading.value, tuple):
+            detail.value.list_value.extend(list(reading.value))
+        else:
+            detail.value.string_value = reading.value
+        if reading.confidence is not None:
+            detail.confidence = reading.confidence
+        details.append(detail)
+    return assessment_pb2.DetectionAttributes(details=details, elapsed_time=report.elapsed_ms)
 
 
 def _detail(detail: QualityDetail) -> assessment_pb2.QualityDetail:

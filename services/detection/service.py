@@ -1,4 +1,5 @@
-"""The detection service put together: YuNet alone, the detect use case behind DetectionService."""
+"""The detection service put together: YuNet and the trait models (age, expression, face mesh), the detect
+use case behind DetectionService."""
 
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ from services.common.lifecycle import Assembly, ServiceSpec
 from services.detection.servicer import SERVICE_NAME, DetectionServicer
 from services.detection.settings import DetectionSettings
 
-USES = frozenset({Capability.DETECT})
+USES = frozenset({Capability.DETECT, Capability.AGE, Capability.EXPRESSION, Capability.MESH})
+
+
+def uses(settings: DetectionSettings) -> frozenset[Capability]:
+    """What the service loads: without `attributes`, YuNet alone (attributes and the characteristics that
+    need a model then answer undetermined)."""
+    return USES if settings.attributes else frozenset({Capability.DETECT})
 
 
 @asynccontextmanager
 async def assemble(settings: DetectionSettings, engine: FaceEngine | None = None) -> AsyncIterator[Assembly]:
     """`engine`: an already loaded one to run instead of loading the models (tests share one)."""
-    with InferenceRunner.for_service(settings, USES, engine) as runner:
+    with InferenceRunner.for_service(settings, uses(settings), engine) as runner:
         servicer = DetectionServicer(runner, settings.limits, settings.custom_scenarios())
         register = partial(detection_pb2_grpc.add_DetectionServiceServicer_to_server, servicer)
         rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])

@@ -34,6 +34,9 @@ class DetectionSettings(ModelServiceSettings):
 
     server: ServerSettings = ServerSettings(port=50051)
     tls: TLSFiles = TLSFiles.in_directory(DEV_CERTS_DIR, "detection")
+    # Load the age, expression and face-mesh models (about 20 MiB of files, 60 MiB resident): attributes and
+    # the quality characteristics read from a model. False: YuNet alone; those answer "undetermined".
+    attributes: bool = True
     # Regula's config-file shape, kept as data; `custom_scenarios()` gives them parsed, by name.
     scenarios: tuple[dict[str, Any], ...] = Field(default=())
 

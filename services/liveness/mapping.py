@@ -67,4 +67,6 @@ def transaction_info(view: TransactionView) -> liveness_pb2.TransactionInfo:
     metadata = struct_pb2.Struct()
     metadata.update(view.metadata)
     info.metadata.CopyFrom(metadata)
+    for entry in view.age:
+        info.age.add().update(entry)
     return info

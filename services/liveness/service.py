@@ -30,7 +30,8 @@ from services.liveness.settings import LivenessSettings
 _log = logging.getLogger(__name__)
 # `<data_dir>/liveness.db` when embedded; a PostgreSQL URL names its database itself.
 DATABASE_NAME = "liveness"
-USES = frozenset(Capability)  # the portrait is described too, for /api/match by transaction id
+# The portrait is described too (for /api/match by transaction id), and its apparent age estimated.
+USES = frozenset({Capability.DETECT, Capability.DESCRIBE, Capability.LIVENESS, Capability.AGE})
 
 
 def server_secret(settings: LivenessSettings) -> bytes:

@@ -41,7 +41,8 @@ def test_quality_icao_returns_regula_detection_quality(
     by_name = {d["name"]: d for d in details}
     assert by_name["Yaw"]["groupId"] == 2 and by_name["BlurLevel"]["groupId"] == 3
     assert by_name["ImageWidth"]["value"] == 874 and by_name["ImageWidth"]["status"] == 0  # < 1200 px
-    assert by_name["Smile"]["status"] == 2  # needs a model Visage does not have
+    assert by_name["Smile"]["status"] == 0  # a broad smile: a document photo wants a neutral face
+    assert by_name["DarkGlasses"]["status"] == 2  # needs a model Visage does not have
     assert quality["nonCompliant"] == [d["name"] for d in details if d["status"] == 0]
 
     groups = quality["detailsGroups"]

@@ -85,6 +85,9 @@ def test_a_passive_check_end_to_end_then_delete(api: httpx.Client, faces_dir: Pa
     transaction = info.json()
     assert transaction == decided and set(transaction) == TRANSACTION_INFO_KEYS
     assert transaction["metadata"] == {"device": "pytest", "screen": [1080, 1920]}  # ints stay ints
+    ((age,),) = [transaction["age"]]  # the apparent age of the portrait: an adult
+    low, high = age["value"]
+    assert age["name"] == "Age" and 15 <= low <= age["years"] <= high <= 60
     portrait = api.get(transaction["portrait"].removeprefix("/api/"))
     assert portrait.status_code == 200 and portrait.headers["content-type"] == "image/jpeg"
     assert decode_image(portrait.content).ndim == 3

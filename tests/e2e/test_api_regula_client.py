@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 from regula.facesdk.webclient.ext import DetectRequest, FaceSdk, MatchImage, MatchRequest
 from regula.facesdk.webclient.gen import ApiException
-from regula.facesdk.webclient.gen.models import FaceSDKResultCode, ImageSource, ProcessParam
+from regula.facesdk.webclient.gen.models import (
+    AttributeConfig,
+    DetectAttributesDetails,
+    DetectDetailsMeta,
+    FaceSDKResultCode,
+    ImageSource,
+    ProcessParam,
+    ProcessParamAttributes,
+)
 
 from services.launcher import Platform
 
@@ -17,6 +25,7 @@ KATY_1 = "deepface/tests/unit/dataset/img42.jpg"
 KATY_2 = "deepface/tests/unit/dataset/img27.jpg"
 OTHER = "deepface/tests/unit/dataset/img18.jpg"
 GROUP = "compreface/embedding-calculator/sample_images/010_2.jpg"
+HAPPY = "face-api.js/examples/images/happy.jpg"
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +71,19 @@ def test_regula_client_sees_errors_as_http_errors(sdk: FaceSdk, faces_dir: Path)
 def test_regula_client_health_check(sdk: FaceSdk) -> None:
     info = sdk.healthcheck.healthz()
     assert info.app and info.version and info.license_id is None
+
+
+def test_regula_client_reads_the_attributes(sdk: FaceSdk, faces_dir: Path) -> None:
+    asked = ProcessParamAttributes(
+        config=[AttributeConfig(name=name) for name in ("Age", "Emotion", "Glasses")]
+    )
+    request = DetectRequest(
+        image=(faces_dir / HAPPY).read_bytes(),
+        process_param=ProcessParam(onlyCentralFace=True, attributes=asked),
+    )
+    response = sdk.match_api.detect(request)
+    (detection,) = response.results.detections
+    age, emotion, glasses = detection.attributes.details
+    assert isinstance(age, DetectAttributesDetails) and len(age.value) == 2
+    assert isinstance(emotion, DetectDetailsMeta) and emotion.value == "happy" and emotion.confidence > 0.9
+    assert isinstance(glasses, DetectDetailsMeta) and glasses.value == "undetermined"

@@ -106,3 +106,36 @@ async def test_python_m_services_detection_serves_then_exits_0_on_sigterm(
 
     assert run.code == 0, run.output
     assert run.seconds < 5, run.output
+
+
+async def test_attributes_over_grpc_and_without_the_attribute_models(
+    channel: grpc.aio.Channel, dev_certs: Path, gateway_tls: TLSFiles, models_dir: Path, faces_dir: Path
+) -> None:
+    happy = (faces_dir / "face-api.js/examples/images/happy.jpg").read_bytes()
+    asked = params_pb2.ProcessParam(
+        attributes=params_pb2.AttributesRequest(
+            config=[params_pb2.AttributeConfig(name=name) for name in ("Age", "Emotion", "Glasses")]
+        )
+    )
+    request = detection_pb2.DetectRequest(image=happy, process_param=asked)
+    (face,) = (
+        await detection_pb2_grpc.DetectionServiceStub(channel).Detect(request, timeout=30)
+    ).results.detections
+    age, emotion, glasses = face.attributes.details
+    assert len(age.value.list_value.values) == 2 and not age.HasField("confidence")
+    assert (emotion.value.string_value, glasses.value.string_value) == ("happy", "undetermined")
+
+    # A service told not to load the attribute models starts on YuNet alone and says what it cannot tell.
+    settings = DetectionSettings(
+        server=ServerSettings(port=0),
+        tls=TLSFiles.in_directory(dev_certs, "detection"),
+        attributes=False,
+        models={"dir": models_dir},
+    )
+    async with assemble(settings) as service, serving_in_process(service.rpc, gateway_tls) as bare:
+        for step in service.ready:
+            await step()
+        (face,) = (
+            await detection_pb2_grpc.DetectionServiceStub(bare).Detect(request, timeout=30)
+        ).results.detections
+    assert [d.value.string_value for d in face.attributes.details] == ["undetermined"] * 3

@@ -165,6 +165,10 @@ def test_fetch_command_with_the_shared_models_dir(tmp_path: Path) -> None:
         "sface_int8bq",
         "minifasnet_v2",
         "minifasnet_v1se",
+        "age",
+        "expression",
+        "facemesh",
+        "facemesh_attention",
     ]
     assert lines[0].split()[1] == str(MODELS_DIR / "face_detection_yunet_2026may.onnx")
 

@@ -16,6 +16,7 @@ import pytest
 
 from libs.faces import FaceEngine
 from libs.faces.detector import most_central
+from libs.faces.ports import Trait
 from libs.imaging.decode import decode_image
 from libs.quality import (
     MEASURED,
@@ -64,7 +65,8 @@ def central_report(
     face = most_central(faces, image.shape[1], image.shape[0])
     assert face is not None
     face = remeasure_upright(image, face, engine.detect)
-    return assess(image, face, faces, config, **kwargs)
+    (traits,) = engine.traits(image, [face], set(Trait))  # every trait: the checks take what they need
+    return assess(image, face, faces, config, traits=traits, **kwargs)
 
 
 def statuses(report: QualityReport) -> dict[str, QualityStatus]:

@@ -143,7 +143,7 @@ def test_score_is_compliant_over_determined_and_zero_when_nothing_was_determined
     config = [
         QualityConfig("EyesDistance", (90, 10000)),  # 100 px: compliant
         QualityConfig("ImageWidth", (1200, 10000)),  # 600 px: not
-        QualityConfig("Smile", (0, 0.5)),  # not measurable
+        QualityConfig("Smile", (0, 0.5)),  # needs the expression model's reading, not given here
     ]
     report = assess(grey_image(), face, [face], config)
     assert report.score == 0.5
@@ -191,8 +191,11 @@ def test_measured_characteristics_are_the_documented_ones() -> None:
         "FaceMidPointHorizontalPosition", "FaceMidPointVerticalPosition", "HeadWidthRatio", "HeadHeightRatio",
         "EyesDistance", "Yaw", "Pitch", "Roll", "BlurLevel", "NoiseLevel", "FaceDynamicRange", "TooDark",
         "TooLight", "FaceGlare", "ShadowsOnFace", "BackgroundUniformity", "BackgroundColorMatch",
-        "OtherFaces",
+        "OtherFaces", "UnnaturalSkinTone", "ShadowsOnBackground",
+        # read from the trait models
+        "EyeRightClosed", "EyeLeftClosed", "OffGaze", "EyesRed", "MouthOpen", "Smile", "ExpressionLevel",
     }  # fmt: skip
+    assert len(MEASURED) == 32  # of Regula's 48
 
 
 def test_scenario_is_a_plain_value() -> None:

@@ -164,7 +164,7 @@ def test_a_custom_scenario_from_the_settings_file_applies(
 scenario = "DeskCheck"
 onlyCentralFace = false
 outputImageParams = { crop = { type = 1, size = [200, 250], padColor = [0, 0, 0] } }
-quality = { config = [{ name = "OtherFaces", range = [0, 1] }, { name = "Smile", range = [0, 0.5] }] }
+quality = { config = [{ name = "OtherFaces", range = [0, 1] }, { name = "Headphones", range = [0, 0.5] }] }
 
 [[detection.scenarios]]
 scenario = "QualityICAO"
@@ -184,7 +184,7 @@ config = [{ name = "BackgroundColorMatch", range = [0, 0.2] }]
         assert face.quality is not None and face.crop is not None
         assert [(d.name, d.status) for d in face.quality.details] == [
             ("OtherFaces", QualityStatus.TRUE),
-            ("Smile", QualityStatus.UNDETERMINED),
+            ("Headphones", QualityStatus.UNDETERMINED),
         ]
         assert decode_image(face.crop).shape[:2] == (250, 200)
     # A custom scenario shadows the predefined one of its name, background colour included; it has no crop.
