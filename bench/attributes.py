@@ -31,7 +31,7 @@ from bench.deployment import bench_platform
 from bench.section import Section
 from libs.config import ImageLimits
 from libs.faces import FaceEngine
-from libs.faces.ports import Trait
+from libs.faces.ports import FaceTraits, Trait
 from libs.imaging.decode import decode_image
 from libs.quality.scenarios import FACE_ATTRIBUTES
 from libs.quality.traits import DECISION, eye_closed, mouth_open
@@ -54,7 +54,9 @@ EXPRESSION_PHOTOS = {
 LABELS = Path(__file__).parent / "labels"
 
 
-def _central_traits(engine: FaceEngine, faces_dir: Path, relative: str, wanted: set[Trait]):
+def _central_traits(
+    engine: FaceEngine, faces_dir: Path, relative: str, wanted: set[Trait]
+) -> FaceTraits | None:
     image = decode_image((faces_dir / relative).read_bytes(), ImageLimits(max_pixels=40_000_000))
     faces = engine.detect(image, only_central=True)
     return None if not faces else engine.traits(image, faces, wanted)[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -98,7 +98,7 @@ def _to_image(points: np.ndarray, inverse: np.ndarray) -> np.ndarray:
 
 
 class FaceMeshModel:
-    """`read` runs the plain mesh; `read_with_irises` the attention variant (None: not loaded)."""
+    """`read` runs the plain mesh; `read_with_irises` the attention variant (when given one)."""
 
     def __init__(self, session: ort.InferenceSession, attention: ort.InferenceSession | None = None) -> None:
         self.session = session
@@ -141,12 +141,8 @@ class FaceMeshModel:
                     for name in ("Identity_2:0", "Identity_6:0")
                 ]
             )
-            mesh = _mesh(
-                outputs["output_mesh_identity"][row],
-                float(outputs["output_faceflag"][row].ravel()[0]),
-                inverse,
-            )
-            meshes.append(FaceMesh(mesh.points, mesh.presence, irises))
+            flag = float(outputs["output_faceflag"][row].ravel()[0])
+            meshes.append(replace(_mesh(outputs["output_mesh_identity"][row], flag, inverse), irises=irises))
         return meshes
 
 
