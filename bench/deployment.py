@@ -10,6 +10,7 @@ from pathlib import Path
 from bench import BenchSettings
 from bench.common import free_port
 from certs.generate import generate
+from libs.auth.store import KeyStoreSettings
 from services.launcher import LauncherSettings, Platform, running_platform
 
 QUIET = "WARNING"  # per-request log lines would drown the tables and cost time in the measured processes
@@ -42,7 +43,10 @@ def bench_platform(
 ) -> Iterator[Platform]:
     """Start the gateway and `backends` with `workers` inference workers each; stop them all on exit."""
     environment = service_environment(settings, backends, workers) | dict(extra_environment or {})
-    with tempfile.TemporaryDirectory() as certs_dir:
+    with tempfile.TemporaryDirectory() as certs_dir, tempfile.TemporaryDirectory() as keys_dir:
+        # The benches' clients send no API key: keys are off (loopback only), and what a key check costs
+        # is measured on its own by bench.gateway. The keyring still lives in a folder of its own.
+        environment |= {"VISAGE_GATEWAY_REQUIRE_API_KEYS": "false", "VISAGE_GATEWAY_KEYS__DATA_DIR": keys_dir}
         generate(Path(certs_dir), services=tuple(backends))
         launcher = LauncherSettings(
             certs_dir=Path(certs_dir),
@@ -50,5 +54,6 @@ def bench_platform(
             ports={name: free_port() for name in backends},
             startup_timeout_seconds=180,
         )
-        with running_platform(launcher, environment) as platform:
+        key_store = KeyStoreSettings(data_dir=Path(keys_dir))
+        with running_platform(launcher, environment, key_store) as platform:
             yield platform

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import grpc
@@ -16,6 +17,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from gateway.admin import AdminRoutes
+from gateway.audit import target_ids
+from gateway.auth import Authorizer, Caller
 from gateway.discovery import Backend, Endpoint
 from gateway.docs import docs_page
 from gateway.errors import EXCEPTION_HANDLERS, REQUEST_ID_HEADER, MethodNotAllowedError
@@ -24,14 +28,18 @@ from gateway.observability import GatewayMetrics, RequestObserver
 from gateway.openapi import openapi_document
 from gateway.render import JSON, Rendered, render_response
 from gateway.routing import RouteTable
+from gateway.rules import accesses_needed, required_access
 from gateway.settings import GatewaySettings
 from gateway.static_routes import static_routes
 from gateway.transcode import build_request, read_body
+from libs.auth.limits import KeyLimits
 from libs.rpc import error_from_rpc
+from libs.tenants import TENANT_METADATA_KEY
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 # Bodies this large are parsed in a worker thread, so one big upload does not stall every other request.
 PARSE_IN_THREAD_BYTES = 1024 * 1024
+_log = logging.getLogger(__name__)
 
 
 class Gateway:
@@ -43,19 +51,31 @@ class Gateway:
         self.table = RouteTable(self.backends)
         self.health = HealthRoutes(settings, self.backends)
         self.metrics = GatewayMetrics()
+        limits = KeyLimits(settings.key_requests_per_second, settings.key_max_concurrent)
+        self.auth = Authorizer(settings.require_api_keys, limits)
+        self.admin = AdminRoutes(self.auth)
         self._openapi: tuple[tuple[Endpoint, ...], dict[str, Any]] | None = None
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         self.settings.tls.read()  # a missing certificate stops the start here, with the file named
-        tasks = [asyncio.create_task(backend.discover_until_done()) for backend in self.backends]
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.gather(*(backend.close() for backend in self.backends))
+        async with AsyncExitStack() as stack:
+            await self.auth.open(stack, self.settings.keys)
+            if not self.settings.require_api_keys:
+                _log.warning(
+                    "API KEYS ARE OFF (require_api_keys=false): every request on %s:%d acts as tenant"
+                    " 'default' with every scope. For development on this machine only.",
+                    self.settings.host,
+                    self.settings.port,
+                )
+            tasks = [asyncio.create_task(backend.discover_until_done()) for backend in self.backends]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await asyncio.gather(*(backend.close() for backend in self.backends))
 
     async def dispatch(self, request: Request) -> Response:
         """Every /api/... path that is not the gateway's own: one backend call."""
@@ -65,22 +85,35 @@ class Gateway:
         endpoint, variables = self.table.resolve(request.method, path)
         route = endpoint.route
         request.state.route = route.template
-        body = b""
-        if route.rule.body:
-            limit = self.settings.max_body_bytes
-            body = await read_body(request.stream(), request.headers.get("content-length"), limit)
-        query = request.query_params.multi_items()
-        if len(body) > PARSE_IN_THREAD_BYTES:
-            message = await asyncio.to_thread(build_request, route, variables, query, body)
-        else:
-            message = build_request(route, variables, query, body)
-        response = await self._call(endpoint, message, request.state.request_id)
-        return http_response(render_response(route.rule, route.success_status, response))
+        request.state.targets = variables | target_ids(request.query_params.multi_items())
+        # Who calls is settled before the body is read: a refused request costs no upload.
+        caller = await self.auth.caller(request, required_access(route.rpc))
+        async with self.auth.admitted(caller):
+            body = b""
+            if route.rule.body:
+                limit = self.settings.max_body_bytes
+                body = await read_body(request.stream(), request.headers.get("content-length"), limit)
+            query = request.query_params.multi_items()
+            if len(body) > PARSE_IN_THREAD_BYTES:
+                message = await asyncio.to_thread(build_request, route, variables, query, body)
+            else:
+                message = build_request(route, variables, query, body)
+            self.auth.check(caller, accesses_needed(route.rpc, message))
+            response = await self._call(endpoint, message, request.state.request_id, caller)
+        rendered = render_response(route.rule, route.success_status, response)
+        if isinstance(rendered.body, dict) and "id" in rendered.body:  # what a create made, for the audit
+            request.state.targets["id"] = rendered.body["id"]
+        return http_response(rendered)
 
-    async def _call(self, endpoint: Endpoint, message: Message, request_id: str) -> Message:
+    async def _call(
+        self, endpoint: Endpoint, message: Message, request_id: str, caller: Caller | None
+    ) -> Message:
+        metadata = [("x-request-id", request_id)]
+        if caller is not None:
+            metadata.append((TENANT_METADATA_KEY, caller.tenant))
         try:
             return await endpoint.call(
-                message, timeout=self.settings.call_timeout_seconds, metadata=(("x-request-id", request_id),)
+                message, timeout=self.settings.call_timeout_seconds, metadata=tuple(metadata)
             )
         except grpc.aio.AioRpcError as error:
             raise error_from_rpc(error) from error
@@ -129,6 +162,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
         Route("/api/docs", gateway.docs, methods=["GET"]),
         Route("/metrics", gateway.metrics_endpoint, methods=["GET"]),
         *static_routes(),  # /liveness/...: the <visage-liveness> element and its demo page
+        *gateway.admin.routes(),  # /api/admin/...: keys and tenants
         Route("/api/{rest:path}", gateway.dispatch, methods=ALL_METHODS),
     ]
     middleware = [Middleware(RequestObserver, metrics=gateway.metrics)]

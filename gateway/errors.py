@@ -19,6 +19,8 @@ from libs.errors import (
     FaceSDKResultCode,
     InvalidRequestError,
     NotFoundError,
+    RateLimitedError,
+    UnauthenticatedError,
     UnavailableError,
     VisageError,
 )
@@ -74,8 +76,20 @@ def operation_log(error: VisageError, request_id: str | None = None, **metadata:
     }
 
 
+def error_headers(error: VisageError) -> dict[str, str]:
+    """The HTTP headers an error's status calls for (RFC 9110: Allow on 405, WWW-Authenticate on 401;
+    RFC 6585: Retry-After on 429)."""
+    if isinstance(error, MethodNotAllowedError):
+        return {"Allow": ", ".join(error.allowed)}
+    if isinstance(error, UnauthenticatedError):
+        return {"WWW-Authenticate": 'Bearer realm="visage"'}
+    if isinstance(error, RateLimitedError):
+        return {"Retry-After": str(error.retry_after_seconds)}
+    return {}
+
+
 def error_response(error: VisageError, request_id: str | None = None, **metadata: Any) -> JSONResponse:
-    headers = {"Allow": ", ".join(error.allowed)} if isinstance(error, MethodNotAllowedError) else None
+    headers = error_headers(error)
     return JSONResponse(
         operation_log(error, request_id, **metadata), status_code=error.http_status, headers=headers
     )

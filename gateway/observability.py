@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.audit import write_audit
 from gateway.errors import REQUEST_ID_HEADER, internal_error_response
 
 # Forwarded as gRPC metadata, which allows printable ASCII only; anything else is replaced by our own id.
@@ -99,6 +100,7 @@ class RequestObserver:
             elapsed = time.perf_counter() - started
             route = state.get("route", UNMATCHED_ROUTE)
             self.metrics.observe(scope["method"], route, status, elapsed)
+            write_audit(state, scope["method"], status)
             client = scope.get("client") or ("-", 0)
             _access_log.info(
                 '%s "%s %s" %d %.1fms %s=%s',

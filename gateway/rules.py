@@ -100,6 +100,46 @@ def status_if_set(field_descriptor: FieldDescriptor) -> int | None:
     return options.Extensions[visage_annotations.http_status_if_set] if has_status else None
 
 
+@functools.cache
+def required_access(rpc: MethodDescriptor) -> int:
+    """`visage.common.v1.required_access` (an `Access` value); ACCESS_UNSPECIFIED (admin only) when absent."""
+    return _method_options(rpc).Extensions[visage_annotations.required_access]
+
+
+# Request fields nest a few levels at most; the bound also stops a message type that contains itself.
+_MAX_ACCESS_DEPTH = 4
+
+
+@functools.cache
+def access_fields(message: Descriptor, depth: int = 0) -> tuple[tuple[tuple[str, ...], int], ...]:
+    """(field path, access) of each field carrying `visage.common.v1.access_if_set`, through singular
+    message fields: setting the field makes the request need that access too."""
+    found: list[tuple[tuple[str, ...], int]] = []
+    for field_descriptor in message.fields:
+        options = descriptor_pb2.FieldOptions.FromString(field_descriptor.GetOptions().SerializeToString())
+        if options.HasExtension(visage_annotations.access_if_set):
+            found.append(((field_descriptor.name,), options.Extensions[visage_annotations.access_if_set]))
+        is_message = field_descriptor.type == FieldDescriptor.TYPE_MESSAGE
+        if is_message and not field_descriptor.is_repeated and depth < _MAX_ACCESS_DEPTH:
+            for path, access in access_fields(field_descriptor.message_type, depth + 1):
+                found.append(((field_descriptor.name, *path), access))
+    return tuple(found)
+
+
+def accesses_needed(rpc: MethodDescriptor, request: Message) -> set[int]:
+    """Every access the request needs: its method's, and that of each `access_if_set` field it sets."""
+    needed = {required_access(rpc)}
+    for path, access in access_fields(request.DESCRIPTOR):
+        message = request
+        for name in path:
+            if not message.HasField(name):
+                break
+            message = getattr(message, name)
+        else:
+            needed.add(access)
+    return needed
+
+
 def _method_options(rpc: MethodDescriptor) -> descriptor_pb2.MethodOptions:
     return descriptor_pb2.MethodOptions.FromString(rpc.GetOptions().SerializeToString())
 

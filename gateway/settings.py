@@ -8,10 +8,12 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from libs.auth.store import KeyStoreSettings
 from libs.rpc.tls import TLSFiles
 from libs.settings import ProcessSettings
 
 MIB = 1024 * 1024
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 def _installed_version() -> str:
@@ -63,6 +65,14 @@ class GatewaySettings(ProcessSettings):
     health_timeout_seconds: float = Field(default=2.0, gt=0)
     # Pause between discovery attempts of a backend that is not up yet (doubles up to 10 s).
     discovery_retry_seconds: float = Field(default=0.5, gt=0)
+    # API keys: where they are kept (SQL + pepper, libs/auth/store.py). VISAGE_GATEWAY_KEYS__DATABASE_URL etc.
+    keys: KeyStoreSettings = Field(default_factory=KeyStoreSettings)
+    # False = no key is asked for and every request acts as tenant "default" with every scope: for
+    # development only, refused unless `host` is loopback, and announced by a warning at start.
+    require_api_keys: bool = True
+    # Limits of a key that sets none of its own: requests per second, and requests in flight at once.
+    key_requests_per_second: int = Field(default=100, ge=1)
+    key_max_concurrent: int = Field(default=32, ge=1)
     # Origins allowed by CORS (browser clients, Regula's web components); empty = CORS off.
     cors_origins: list[str] = Field(default_factory=list)
     # How long in-flight HTTP requests may take to finish after SIGTERM.
@@ -76,4 +86,13 @@ class GatewaySettings(ProcessSettings):
     def _https_files_together(self) -> GatewaySettings:
         if (self.https_cert is None) != (self.https_key is None):
             raise ValueError("https_cert and https_key must be set together (or neither, for plain HTTP)")
+        return self
+
+    @model_validator(mode="after")
+    def _keys_off_only_on_loopback(self) -> GatewaySettings:
+        if not self.require_api_keys and self.host not in LOOPBACK_HOSTS:
+            raise ValueError(
+                f"require_api_keys=false serves every route without a key; it is allowed only on a loopback"
+                f" host ({', '.join(LOOPBACK_HOSTS)}), not {self.host!r}"
+            )
         return self

@@ -104,6 +104,32 @@ class OverloadedError(VisageError):
     result_code = FaceSDKResultCode.FACER_GENERAL_ERROR
 
 
+class RateLimitedError(OverloadedError):
+    """An API key sent more requests (per second, or at once) than its limits allow."""
+
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class UnauthenticatedError(VisageError):
+    """No API key, or one that is malformed, unknown or revoked."""
+
+    grpc_code = grpc.StatusCode.UNAUTHENTICATED
+    http_status = 401
+    result_code = FaceSDKResultCode.FACER_GENERAL_ERROR
+
+
+class PermissionDeniedError(VisageError):
+    """The caller is known but may not do this (an API key without the scope the route needs)."""
+
+    grpc_code = grpc.StatusCode.PERMISSION_DENIED
+    http_status = 403
+    result_code = FaceSDKResultCode.FACER_GENERAL_ERROR
+
+
 class UnavailableError(VisageError):
     """A backend this call needs does not answer."""
 
@@ -162,11 +188,9 @@ class ImageFetchTimeoutError(ImageFetchError):
     """An `imageUrl` download did not finish within its total deadline."""
 
 
-class LivenessSignatureError(VisageError):
+class LivenessSignatureError(PermissionDeniedError):
     """A liveness submission whose signature does not match: altered, wrong key, or another transaction's."""
 
-    grpc_code = grpc.StatusCode.PERMISSION_DENIED
-    http_status = 403
     result_code = FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION
 
 

@@ -6,6 +6,7 @@ Kubernetes pod is, so what runs here is what runs there.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -20,6 +21,8 @@ import httpx
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from libs.auth.scopes import Scope
+from libs.auth.store import KeyStoreOnlySettings, KeyStoreSettings, local_key, open_keyring
 from libs.settings import ProcessSettings
 
 
@@ -42,11 +45,38 @@ class LauncherSettings(ProcessSettings):
     startup_timeout_seconds: float = 120.0
 
 
+@dataclass(frozen=True)
+class LocalKeys:
+    admin: str  # every scope, tenant "default": the README's examples use it
+    demo: str  # starts liveness transactions and reads them: the demo page's
+
+
+LOCAL_KEY_FILES = {"admin": "api-key", "demo": "demo-key"}
+
+
+def local_keys(settings: KeyStoreSettings) -> LocalKeys:
+    """`make run`'s two keys, made on first start into the gateway's data dir and reused after."""
+    data_dir = settings.data_dir
+
+    async def make() -> LocalKeys:
+        async with open_keyring(settings) as keyring:
+            admin = await local_key(
+                keyring, data_dir / LOCAL_KEY_FILES["admin"], frozenset({Scope.ADMIN}), "make run: local"
+            )
+            demo_scopes = frozenset({Scope.CAPTURE, Scope.READ})
+            demo = await local_key(keyring, data_dir / LOCAL_KEY_FILES["demo"], demo_scopes, "make run: demo")
+            return LocalKeys(admin, demo)
+
+    return asyncio.run(make())
+
+
 @dataclass
 class Platform:
-    """The running processes and where the API is."""
+    """The running processes, where the API is, and the local keys."""
 
     api_url: str
+    keys: LocalKeys
+    key_store: KeyStoreSettings  # where the gateway keeps its keys (`visage keys` writes there too)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def check_alive(self) -> None:
@@ -122,12 +152,18 @@ def _wait_ready(platform: Platform, timeout: float) -> None:
 
 @contextmanager
 def running_platform(
-    settings: LauncherSettings, extra_env: dict[str, str] | None = None
+    settings: LauncherSettings,
+    extra_env: dict[str, str] | None = None,
+    key_store: KeyStoreSettings | None = None,
 ) -> Iterator[Platform]:
-    """Start every process, wait until the gateway is ready, and stop them all on exit."""
+    """Start every process, wait until the gateway is ready, and stop them all on exit.
+
+    `key_store` is the gateway's (default: from the environment, as the gateway reads it); the local keys
+    are made there before the gateway starts."""
     base_env = os.environ | (extra_env or {})
     host = "127.0.0.1" if settings.gateway_host in ("0.0.0.0", "::") else settings.gateway_host
-    platform = Platform(api_url=f"http://{host}:{settings.gateway_port}/api")
+    key_store = key_store or KeyStoreOnlySettings().keys
+    platform = Platform(f"http://{host}:{settings.gateway_port}/api", local_keys(key_store), key_store)
     try:
         for name, port in settings.ports.items():
             env = base_env | _service_env(settings, name, port)
@@ -149,6 +185,11 @@ def main() -> int:
     try:
         with running_platform(settings) as platform:
             print(f"Visage is ready: {platform.api_url}  (docs: {platform.api_url}/docs). Ctrl-C stops it.")
+            key_file = platform.key_store.data_dir / LOCAL_KEY_FILES["admin"]
+            print(f"API key (tenant 'default', every scope) in {key_file}; send it as")
+            print(f'  curl -H "Authorization: Bearer $(cat {key_file})" {platform.api_url}/persons')
+            demo = platform.api_url.removesuffix("/api") + "/liveness/demo"
+            print(f"Liveness demo: {demo}#key={platform.keys.demo}")
             while True:
                 platform.check_alive()
                 time.sleep(1.0)

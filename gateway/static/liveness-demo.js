@@ -11,6 +11,11 @@ const params = new URLSearchParams(location.search);
 for (const name of ["type", "tag"]) {
   if (params.get(name)) element.setAttribute(name, params.get(name));
 }
+// #key=...: the API key (capture + read: `make run` prints the link). In the fragment, so it never reaches a
+// server log; a real page gets a capture-only key and reads results from its own backend.
+const key = new URLSearchParams(location.hash.slice(1)).get("key");
+if (key) element.setAttribute("api-key", key);
+const authorization = key ? { Authorization: `Bearer ${key}` } : {};
 
 function log(name, detail) {
   events.querySelector(".empty")?.remove();
@@ -29,13 +34,19 @@ async function showTransaction(transactionId) {
   transaction.textContent = "Loading\u2026";
   try {
     const api = element.getAttribute("api") || "/api";
-    const response = await fetch(`${api}/v2/liveness?transactionId=${encodeURIComponent(transactionId)}`);
+    const response = await fetch(`${api}/v2/liveness?transactionId=${encodeURIComponent(transactionId)}`, {
+      headers: authorization,
+    });
     const body = await response.json();
     transaction.textContent = JSON.stringify(body, null, 2);
     transaction.dataset.state = response.ok ? "loaded" : "failed";
     if (response.ok && body.portrait) {
-      portrait.src = body.portrait;
-      portrait.hidden = false;
+      // Fetched, not linked: an <img> cannot send the API key the media route needs.
+      const image = await fetch(body.portrait, { headers: authorization });
+      if (image.ok) {
+        portrait.src = URL.createObjectURL(await image.blob());
+        portrait.hidden = false;
+      }
     }
   } catch (error) {
     transaction.textContent = `Could not fetch the transaction: ${error.message}`;

@@ -142,9 +142,12 @@ class VisageLiveness extends HTMLElement {
       this.#say("Opening the camera\u2026");
       await this.#openCamera();
       this.#say("Starting the check\u2026");
+      // The start needs an API key with the capture scope (publishable: it can only start transactions);
+      // the submission is authorised by its signature alone.
+      const key = this.getAttribute("api-key");
       const started = await this.#post("/v2/liveness/start", {
         type: this.livenessType, tag: this.getAttribute("tag") || undefined, metadata: this.#metadata(),
-      });
+      }, key ? { Authorization: `Bearer ${key}` } : {});
       transactionId = started.transactionId;
       this.#emit("visage-start", {
         transactionId, tag: started.tag, type: started.type, challenge: started.challenge || [],
@@ -296,12 +299,12 @@ class VisageLiveness extends HTMLElement {
     });
   }
 
-  async #post(path, body) {
+  async #post(path, body, headers = {}) {
     let response;
     try {
       response = await fetch(this.api + path, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", ...headers },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });

@@ -37,8 +37,8 @@ def _check_scheme(url: str | None, schemes: tuple[str, ...], what: str) -> str |
     return url
 
 
-class StoreSettings(BaseModel):
-    """Where identification and liveness keep their data; None URLs mean the embedded default."""
+class DatabaseSettings(BaseModel):
+    """Where a process keeps its SQL data; no URL means SQLite under `data_dir`."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -46,6 +46,23 @@ class StoreSettings(BaseModel):
     database_url: str | None = None
     database_password: SecretStr | None = None  # or in the URL; kept out of logs either way
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # One backend call; a dead server fails within about this long.
+    timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str | None) -> str | None:
+        return _check_scheme(url, _DATABASE_SCHEMES, "database_url")
+
+    def database_url_for(self, database_name: str) -> str:
+        if not _NAME.fullmatch(database_name):
+            raise ValueError(f"database name {database_name!r}: letters, digits and '_'")
+        return self.database_url or f"sqlite:///{self.data_dir / database_name}.db"
+
+
+class StoreSettings(DatabaseSettings):
+    """Where identification and liveness keep their data; None URLs mean the embedded default."""
+
     objects_url: str | None = None
     # No defaults: an S3 objects_url needs both.
     s3_access_key: SecretStr | None = None
@@ -60,13 +77,6 @@ class StoreSettings(BaseModel):
     search_ef: int = Field(default=256, ge=8, le=16384)
     # Session: read-your-writes for this process's writes; Strong: for every process's (slower searches).
     vectors_consistency: Literal["Session", "Strong"] = "Session"
-    # One backend call; a dead server fails within about this long.
-    timeout_seconds: float = Field(default=5.0, gt=0, le=120)
-
-    @field_validator("database_url")
-    @classmethod
-    def _database_url(cls, url: str | None) -> str | None:
-        return _check_scheme(url, _DATABASE_SCHEMES, "database_url")
 
     @field_validator("objects_url")
     @classmethod
@@ -85,11 +95,6 @@ class StoreSettings(BaseModel):
             raise ValueError(f"collection {name!r}: letters, digits and '_', not starting with a digit")
         return name
 
-    def database_url_for(self, database_name: str) -> str:
-        if not _NAME.fullmatch(database_name):
-            raise ValueError(f"database name {database_name!r}: letters, digits and '_'")
-        return self.database_url or f"sqlite:///{self.data_dir / database_name}.db"
-
     def objects_location(self) -> str:
         return self.objects_url or f"file:{self.data_dir / 'objects'}"
 
@@ -100,7 +105,7 @@ class StoreSettings(BaseModel):
 # Adapters are imported when chosen: a laptop never loads asyncpg or minio, liveness never loads pymilvus.
 
 
-async def open_database(settings: StoreSettings, database_name: str) -> Database:
+async def open_database(settings: DatabaseSettings, database_name: str) -> Database:
     url = settings.database_url_for(database_name)
     if url.startswith("sqlite:"):
         from libs.stores.sqlite import SqliteDatabase

@@ -16,10 +16,10 @@ from libs.errors import VisageError
 from libs.faces import Capability, FaceEngine
 from libs.liveness.housekeeping import housekeep
 from libs.liveness.repository import TransactionRepository
-from libs.liveness.secret import load_or_create_secret
 from libs.liveness.submission import SubmissionDesk
 from libs.liveness.transactions import LivenessTransactions
 from libs.rpc import create_server
+from libs.secret_file import load_or_create_secret
 from libs.stores.factory import open_database, open_objects
 from libs.stores.ports import ObjectStore
 from services.common.inference import InferenceRunner

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from regula.facesdk.webclient.ext import FaceSdk
+from regula.facesdk.webclient.gen import ApiClient, Configuration
 
 from certs.generate import generate
+from libs.auth.store import KeyStoreSettings
 from services.launcher import LauncherSettings, Platform, running_platform
 
 BACKENDS = ("detection", "matching", "liveness", "identification")
@@ -53,7 +56,10 @@ def start_platform(
         stores = {"VISAGE_LIVENESS_STORES__DATA_DIR": str(tmp_path_factory.mktemp("liveness-data"))}
         # ... and its persons, photos and vectors (SQLite, folder, Milvus Lite) in another.
         stores["VISAGE_IDENTIFICATION_STORES__DATA_DIR"] = str(tmp_path_factory.mktemp("identification-data"))
-        return running_platform(settings, environment | stores)
+        # ... and its API keys (the launcher makes the local ones there before the gateway starts).
+        keys = KeyStoreSettings(data_dir=tmp_path_factory.mktemp("gateway-keys"))
+        stores["VISAGE_GATEWAY_KEYS__DATA_DIR"] = str(keys.data_dir)
+        return running_platform(settings, environment | stores, key_store=keys)
 
     return start
 
@@ -64,10 +70,27 @@ def platform(start_platform: Callable[[], AbstractContextManager[Platform]]) -> 
         yield running
 
 
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def api_client(platform: Platform, key: str | None = None) -> httpx.Client:
+    """An HTTP client of the API root (`.../api`) sending `key` (default: the local admin key)."""
+    headers = bearer(key or platform.keys.admin)
+    return httpx.Client(base_url=platform.api_url + "/", headers=headers, timeout=60.0)
+
+
+def regula_sdk(platform: Platform, key: str | None = None) -> FaceSdk:
+    """Regula's own Python client, adding the API key header the way its ApiClient lets a caller."""
+    configuration = Configuration(host=platform.api_url.removesuffix("/api"))
+    authorization = bearer(key or platform.keys.admin)["Authorization"]
+    return FaceSdk(api_client=ApiClient(configuration, "Authorization", authorization))
+
+
 @pytest.fixture(scope="session")
 def api(platform: Platform) -> Iterator[httpx.Client]:
-    """An HTTP client whose base URL is the API root (`.../api`)."""
-    with httpx.Client(base_url=platform.api_url + "/", timeout=60.0) as client:
+    """An HTTP client of the API root with the local admin key (tenant "default")."""
+    with api_client(platform) as client:
         yield client
 
 

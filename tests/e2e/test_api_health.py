@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from services.launcher import Platform
-from tests.e2e.conftest import BACKENDS
+from tests.e2e.conftest import BACKENDS, api_client
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +44,7 @@ def test_request_id_is_echoed_and_requests_are_counted(api: httpx.Client, platfo
 def test_readyz_fails_and_routes_answer_503_once_a_backend_stops(
     start_platform: Callable[[], AbstractContextManager[Platform]],
 ) -> None:
-    with start_platform() as running, httpx.Client(base_url=running.api_url + "/", timeout=30) as api:
+    with start_platform() as running, api_client(running) as api:
         assert api.get("readyz").status_code == 200
         matching = running.processes["matching"]
         matching.send_signal(signal.SIGTERM)

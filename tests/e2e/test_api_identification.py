@@ -14,6 +14,7 @@ from regula.facesdk.webclient.ext import FaceSdk
 from regula.facesdk.webclient.gen.models import ImageFieldsImage, PersonFields, SearchRequest
 
 from services.launcher import Platform
+from tests.e2e.conftest import regula_sdk
 
 pytestmark = pytest.mark.e2e
 
@@ -129,7 +130,7 @@ def test_unknown_ids_are_404_and_malformed_ids_400(
 
 @pytest.fixture(scope="module")
 def sdk(platform: Platform) -> FaceSdk:
-    return FaceSdk(host=platform.api_url.removesuffix("/api"))
+    return regula_sdk(platform)
 
 
 def test_regula_client_enrols_and_searches(sdk: FaceSdk, faces_dir: Path) -> None:

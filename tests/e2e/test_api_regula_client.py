@@ -18,6 +18,7 @@ from regula.facesdk.webclient.gen.models import (
 )
 
 from services.launcher import Platform
+from tests.e2e.conftest import regula_sdk
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,7 @@ HAPPY = "face-api.js/examples/images/happy.jpg"
 
 @pytest.fixture(scope="module")
 def sdk(platform: Platform) -> FaceSdk:
-    return FaceSdk(host=platform.api_url.removesuffix("/api"))
+    return regula_sdk(platform)
 
 
 def test_regula_client_detects_faces(sdk: FaceSdk, faces_dir: Path) -> None:

@@ -120,7 +120,8 @@ def open_demo(browser: Browser, platform: Platform, query: str = "") -> tuple[Pa
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(f"{origin_of(platform)}/liveness/demo{query}")
+    # The demo key (capture + read) in the fragment, as `make run` prints the link.
+    page.goto(f"{origin_of(platform)}/liveness/demo{query}#key={platform.keys.demo}")
     page.evaluate(
         """names => {
             window.visageEvents = [];
@@ -183,7 +184,7 @@ def test_passive_check_completes_in_chromium_and_the_transaction_is_stored(
     assert transaction["metadata"]["client"] == "visage-liveness/1"
     # The demo sets `record-video`: the WebM recording of the capture was signed, sent and stored.
     # Links are relative to the API host unless the service is configured with a public base URL.
-    video = httpx.get(str(httpx.URL(origin_of(platform)).join(transaction["video"])), timeout=30.0)
+    video = api.get(str(httpx.URL(origin_of(platform)).join(transaction["video"])))
     assert video.status_code == 200
     assert video.content.startswith(WEBM_MAGIC)
     assert problems == []

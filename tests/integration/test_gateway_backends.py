@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 
 import grpc
 import httpx
@@ -21,6 +23,7 @@ from visage.detection.v1 import detection_pb2, detection_pb2_grpc
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from libs.auth.store import KeyStoreSettings
 from libs.errors import CorruptImageError
 from libs.rpc import RpcServer, ServerSettings, TLSFiles, create_server
 
@@ -57,14 +60,22 @@ async def start_detection(tls: TLSFiles, servicer: Detection, port: int = 0) -> 
 
 @asynccontextmanager
 async def gateway(tls: TLSFiles, backends: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    settings = GatewaySettings(
-        backends=backends, tls=tls, call_timeout_seconds=1.0, discovery_retry_seconds=0.05
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            yield client
+    # API keys are off: these tests are about discovery and calls (keys: tests/e2e/test_api_auth.py). The
+    # keyring still opens, in a folder of its own, never in the checkout.
+    with tempfile.TemporaryDirectory() as keys_dir:
+        settings = GatewaySettings(
+            backends=backends,
+            tls=tls,
+            call_timeout_seconds=1.0,
+            discovery_retry_seconds=0.05,
+            require_api_keys=False,
+            keys=KeyStoreSettings(data_dir=Path(keys_dir)),
+        )
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+                yield client
 
 
 async def eventually(check: Callable[[], object], timeout: float = 10.0) -> None:

@@ -56,12 +56,16 @@ def make_app(
     handlers: dict[str, Handler | None],
     discovered: tuple[str, ...] = ("detection", "identification"),
     cors_origins: tuple[str, ...] = (),
+    **settings_fields: Any,
 ):
+    """The app and its stand-ins. API keys are off unless `require_api_keys=True` is passed (then the caller
+    opens the keyring: tests/unit/test_gateway_auth.py): these tests are about transcoding."""
     settings = GatewaySettings(
         backends={"detection": "127.0.0.1:1", "identification": "127.0.0.1:2"},
         tls=TLSFiles.in_directory(Path("/nonexistent"), "gateway"),
         max_body_bytes=10_000,
         cors_origins=list(cors_origins),
+        **({"require_api_keys": False} | settings_fields),
     )
     app = create_app(settings)
     stand_ins: dict[str, StandIn] = {}
@@ -105,14 +109,14 @@ async def test_detect_goes_to_the_backend_and_comes_back_as_regula_json_with_the
     assert answer.json()["results"]["detections"][0]["landmarks"] == [[1.0, 2.0]]
     assert answer.headers["X-RequestID"] == "req-42"
     [(request, metadata)] = stand_ins["Detect"].calls
-    assert request.tag == "t" and metadata == {"x-request-id": "req-42"}
+    assert request.tag == "t" and metadata == {"x-request-id": "req-42", "visage-tenant": "default"}
 
 
 async def test_a_request_without_request_id_gets_one_generated_and_echoed() -> None:
     client, stand_ins = make_app({"Detect": detected})
     answer = await client.post("/api/detect", json={"image": IMAGE})
     request_id = answer.headers["X-RequestID"]
-    assert len(request_id) == 32 and stand_ins["Detect"].calls[0][1] == {"x-request-id": request_id}
+    assert len(request_id) == 32 and stand_ins["Detect"].calls[0][1]["x-request-id"] == request_id
 
 
 def operation_log(answer: Any, status: int, error_type: str) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from libs.liveness.challenge import LEFT, RIGHT, challenge_met, performed_turns, random_challenge
-from libs.liveness.secret import load_or_create_secret
 from libs.liveness.signing import canonical_submission, sign_submission, signature_matches, transaction_key
+from libs.secret_file import load_or_create_secret
 
 pytestmark = pytest.mark.unit
 

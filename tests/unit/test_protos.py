@@ -13,6 +13,8 @@ import grpc_tools
 import pytest
 from google.protobuf import descriptor_pb2
 
+from gateway.rules import required_access, service_routes
+from libs.auth.scopes import Access
 from tests.unit import proto_http
 from tests.unit.regula_openapi import REFERENCE_DIR, OpenApi, require_reference
 
@@ -184,3 +186,12 @@ def declarations(file: descriptor_pb2.FileDescriptorProto) -> list[tuple[tuple[i
         found.extend(((6, i, 2, j), f"{service.name}.{m.name}") for j, m in enumerate(service.method))
     found.extend(((7, i), ext.name) for i, ext in enumerate(file.extension))
     return found
+
+
+def test_every_rest_route_says_what_access_it_needs() -> None:
+    """A route left ACCESS_UNSPECIFIED would be admin-only: every one is classified on purpose."""
+    routes = [route for service in proto_http.SERVICES for route in service_routes(service, "any")]
+    unclassified = [route.template for route in routes if required_access(route.rpc) == Access.UNSPECIFIED]
+    assert routes and unclassified == []
+    signed = {route.template for route in routes if required_access(route.rpc) == Access.SIGNED}
+    assert signed == {"/api/v2/liveness/submit"}  # the one route a key does not authorise

@@ -1,4 +1,5 @@
 from google.api import annotations_pb2 as _annotations_pb2
+from visage.common.v1 import annotations_pb2 as _annotations_pb2_1
 from visage.common.v1 import geometry_pb2 as _geometry_pb2
 from visage.detection.v1 import assessment_pb2 as _assessment_pb2
 from visage.detection.v1 import params_pb2 as _params_pb2

@@ -1,7 +1,7 @@
-"""The server secret the per-transaction keys derive from: from settings, or made once into the data dir.
+"""Server secrets made once into the data dir: liveness' signing secret, the API keys' pepper.
 
-Every replica that serves the same transactions must use the same secret (set it from a Kubernetes Secret);
-the generated file suits one process on one machine.
+Every replica must use the same secret (set it from a Kubernetes Secret); the generated file suits one
+machine.
 """
 
 from __future__ import annotations
@@ -41,11 +41,7 @@ def _read(path: Path) -> bytes:
     try:
         secret = bytes.fromhex(text)
     except ValueError:
-        raise ValueError(
-            f"liveness secret file {path} is not hex text; delete it to make a new one"
-        ) from None
+        raise ValueError(f"secret file {path} is not hex text; delete it to make a new one") from None
     if len(secret) < 16:
-        raise ValueError(
-            f"liveness secret file {path} holds fewer than 16 bytes; delete it to make a new one"
-        )
+        raise ValueError(f"secret file {path} holds fewer than 16 bytes; delete it to make a new one")
     return secret

@@ -1,0 +1,1 @@
+"""`visage`: the command line. Commands that work on the stores directly (keys) need no running platform."""

@@ -1,0 +1,51 @@
+"""Per-key limits: requests per second (a moving one-second window) and requests in flight at once.
+
+Counted in this process: with several gateway replicas each enforces the limit on its own share of the
+traffic. The `limits` library also counts in Redis or memcached, for a shared count, when that is needed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from libs.auth.keys import ApiKey
+from libs.errors import RateLimitedError
+
+
+class KeyLimits:
+    def __init__(self, requests_per_second: int, max_concurrent: int) -> None:
+        self.requests_per_second = requests_per_second
+        self.max_concurrent = max_concurrent
+        self._window = MovingWindowRateLimiter(MemoryStorage())
+        self._in_flight: Counter[str] = Counter()
+
+    @asynccontextmanager
+    async def admitted(self, key: ApiKey) -> AsyncIterator[None]:
+        """Hold one of the key's concurrent slots for the block; `RateLimitedError` (429) over a limit."""
+        rate = RateLimitItemPerSecond(key.requests_per_second or self.requests_per_second, 1)
+        if not await self._window.hit(rate, key.id):
+            reset_at = (await self._window.get_window_stats(rate, key.id)).reset_time
+            raise RateLimitedError(
+                f"API key {key.id} is over its {rate.amount} requests per second",
+                max(1, math.ceil(reset_at - time.time())),
+            )
+        concurrent = key.max_concurrent or self.max_concurrent
+        if self._in_flight[key.id] >= concurrent:
+            raise RateLimitedError(
+                f"API key {key.id} is at its limit of concurrent requests ({concurrent})", 1
+            )
+        self._in_flight[key.id] += 1
+        try:
+            yield
+        finally:
+            self._in_flight[key.id] -= 1
+            if not self._in_flight[key.id]:
+                del self._in_flight[key.id]
