@@ -187,7 +187,7 @@ def main() -> int:
             print(f"Visage is ready: {platform.api_url}  (docs: {platform.api_url}/docs). Ctrl-C stops it.")
             key_file = platform.key_store.data_dir / LOCAL_KEY_FILES["admin"]
             print(f"API key (tenant 'default', every scope) in {key_file}; send it as")
-            print(f'  curl -H "Authorization: Bearer $(cat {key_file})" {platform.api_url}/persons')
+            print(f'  curl -H "Authorization: Bearer $(cat {key_file})" {platform.api_url}/groups')
             demo = platform.api_url.removesuffix("/api") + "/liveness/demo"
             print(f"Liveness demo: {demo}#key={platform.keys.demo}")
             while True:
