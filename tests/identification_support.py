@@ -20,6 +20,7 @@ from libs.identification import (
     IdentificationContext,
 )
 from libs.stores.ports import Database, ObjectStore, VectorHit, VectorIndex, VectorRecord
+from libs.tenants import DEFAULT_TENANT
 
 MODEL = "sface_int8bq"
 
@@ -192,17 +193,21 @@ class FailingVectorIndex:
         return self.inner.max_limit
 
     async def search(
-        self, vector: np.ndarray, limit: int, groups: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        limit: int,
+        groups: Sequence[str] | None = None,
+        tenant: str = DEFAULT_TENANT,
     ) -> list[VectorHit]:
         self._check("search")
-        return await self.inner.search(vector, limit, groups)
+        return await self.inner.search(vector, limit, groups, tenant)
 
     async def image_ids(self) -> AsyncIterator[str]:
         async for image_id in self.inner.image_ids():
             yield image_id
 
-    async def count(self) -> int:
-        return await self.inner.count()
+    async def count(self, tenant: str | None = None) -> int:
+        return await self.inner.count(tenant)
 
     async def compact(self) -> bool:
         self._check("compact")
