@@ -14,6 +14,8 @@ import re
 from libs.errors import InvalidRequestError
 
 TENANT_METADATA_KEY = "visage-tenant"
+# Object keys of a tenant's data (identification photos, liveness media) begin with `tenants/<tenant>/`.
+TENANTS_PREFIX = "tenants/"
 DEFAULT_TENANT = "default"
 # Lower case, digits, '_' and '-', at most 63 characters: safe as an object key segment, a Milvus partition
 # key value and a log field without escaping.
@@ -26,3 +28,17 @@ def valid_tenant(name: str) -> str:
         shown = name[:64] if isinstance(name, str) else type(name).__name__
         raise InvalidRequestError(f"tenant must match ^[a-z0-9][a-z0-9_-]{{0,62}}$, got {shown!r}")
     return name
+
+
+def tenant_prefix(tenant: str) -> str:
+    """`tenants/<tenant>/`, the object key prefix of everything the tenant stores."""
+    return f"{TENANTS_PREFIX}{valid_tenant(tenant)}/"
+
+
+def split_tenant_key(key: str) -> tuple[str | None, str]:
+    """(tenant, the rest of the key) for a key under `tenant_prefix`; (None, key) for any other key."""
+    if key.startswith(TENANTS_PREFIX):
+        tenant, _, rest = key[len(TENANTS_PREFIX) :].partition("/")
+        if TENANT_PATTERN.fullmatch(tenant) and rest:
+            return tenant, rest
+    return None, key
