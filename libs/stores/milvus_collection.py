@@ -92,7 +92,7 @@ def ensure_collection(
         raise UnavailableError(
             f"Milvus collection {name!r} was made before tenants: it has no {TENANT!r} field, so its "
             "searches could not be confined to one tenant. Point the service at a new collection "
-            "(VISAGE_<SERVICE>_STORES__COLLECTION) and add the persons' images again, or drop this one"
+            "(VISAGE_IDENTIFICATION_STORES__COLLECTION) and add the persons' images again, or drop this one"
         )
     client.load_collection(name, timeout=timeout * 6)
     return next((field for field in (GROUP_KEYS, GROUP_HASHES) if field in fields), "groups")
