@@ -2,7 +2,8 @@
 server, SQLite + folder + Milvus Lite): identification, liveness and matching in process, each call carrying
 its tenant as `visage-tenant` metadata, as the gateway sends it. Another tenant's id answers NOT_FOUND and
 leaves every store as it was (read directly); searches never cross tenants; DeleteTenant empties SQL, the
-object store and the vector index of one tenant and leaves the other's intact."""
+object store and the vector index of one tenant and leaves the other's intact; rows from before tenants
+(migrations 4002 and 5002) belong to the default tenant."""
 
 from __future__ import annotations
 
@@ -26,12 +27,16 @@ from visage.identification.v1 import (
 from visage.liveness.v1 import liveness_pb2, liveness_pb2_grpc
 from visage.matching.v1 import matching_pb2, matching_pb2_grpc
 
+from libs.errors import NotFoundError
 from libs.faces import FaceEngine
+from libs.identification import MIGRATIONS as IDENTIFICATION_MIGRATIONS
+from libs.liveness.repository import MIGRATIONS as LIVENESS_MIGRATIONS
+from libs.liveness.repository import TransactionRepository
 from libs.liveness.signing import sign_submission
 from libs.rpc import ServerSettings, TLSFiles
 from libs.stores.factory import StoreSettings, open_database, open_objects
 from libs.stores.ports import Database, ObjectStore
-from libs.tenants import TENANT_METADATA_KEY
+from libs.tenants import DEFAULT_TENANT, TENANT_METADATA_KEY
 from services.common.liveness_client import LivenessBackend, open_liveness_client
 from services.identification.servicer import create_identification_server
 from services.identification.settings import IdentificationSettings
@@ -547,3 +552,52 @@ async def test_delete_tenant_empties_every_store_of_that_tenant_only(mesh: Mesh)
     assert (
         await mesh.liveness.DeleteTenant(liveness_pb2.DeleteTenantRequest(tenant=A))
     ).deleted_transactions == 0
+
+
+async def test_rows_from_before_tenants_belong_to_the_default_tenant(
+    stores: StoresUnderTest, face_engine: FaceEngine
+) -> None:
+    # A database at 4001 and 5001 (one database for both, as a deployment may share), with rows written then.
+    database = stores.database
+    assert await database.migrate(IDENTIFICATION_MIGRATIONS[:1]) == [4001]
+    assert await database.migrate(LIVENESS_MIGRATIONS[:1]) == [5001]
+    person_id, image_id = "0c0ffee0-0000-4000-8000-000000000001", "0c0ffee0-0000-4000-8000-000000000002"
+    await database.execute(
+        "INSERT INTO persons (id, name, external_id, metadata, created_at, expire_at, state,"
+        " state_changed_at) VALUES ($1, 'Old', NULL, '{}', 1, NULL, 'ready', 1)",
+        person_id,
+    )
+    old_key = f"persons/{person_id}/{image_id}"
+    await database.execute(
+        "INSERT INTO images (id, person_id, state, state_changed_at, content_type, object_key, metadata,"
+        " model, created_at) VALUES ($1, $2, 'ready', 1, 'image/jpeg', $3, '{}', 'sface_int8bq', 1)",
+        image_id,
+        person_id,
+        old_key,
+    )
+    await stores.objects.put(old_key, b"old photo", "image/jpeg")
+    transaction_id = "0c0ffee0-0000-4000-8000-000000000003"
+    await database.execute(
+        "INSERT INTO liveness_transactions (id, tag, type, state, status, code, failed_checks, challenge,"
+        " metadata, tenant, env, media_prefix, media, details, created_at, expires_at, decided_at,"
+        " updated_at)"
+        " VALUES ($1, 't', 1, 'decided', 1, 254, '[]', '[]', '{}', 'acme', 'prod', 'liveness/x/', '{}', '{}',"
+        " 1, 2, 2, 2)",
+        transaction_id,
+    )
+
+    identification = build(database, stores.objects, stores.vectors, face_engine)
+    assert await identification.migrate() == [4002]
+    repository = TransactionRepository(database)
+    await repository.migrate()
+    assert (await identification.persons.get(person_id)).name == "Old"
+    assert await identification.images.photo(person_id, image_id) == (b"old photo", "image/jpeg")
+    with pytest.raises(NotFoundError):
+        await identification.for_tenant(A).persons.get(person_id)
+    record = await repository.get(transaction_id, DEFAULT_TENANT)
+    assert record is not None and (record.tenant, record.label_tenant, record.label_env) == (
+        DEFAULT_TENANT,
+        "acme",
+        "prod",
+    )
+    assert await repository.get(transaction_id, "acme") is None  # the old label is not the tenant
