@@ -1,4 +1,11 @@
-"""Tenants: the boundary of what a caller may see. Each API key belongs to one; the gateway sends it on."""
+"""Tenants: the authorisation boundary between API keys' owners. One place for the name rule.
+
+The gateway authenticates a REST call by its API key, whose tenant it sends to the services as gRPC metadata
+`visage-tenant`; every store scopes reads and writes to it (SQL `tenant` columns, object keys under
+`tenants/<tenant>/`, a vector field every search filters on). A call without the metadata is the tenant
+`default`: inside the mTLS mesh only the gateway and tests call, and data written before tenants existed
+belongs to it. Regula's own `tenant`/`env` request fields are client-written labels, never this boundary.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,32 @@ import re
 
 from libs.errors import InvalidRequestError
 
-# gRPC metadata the gateway puts the caller's tenant in; set by the gateway only, never read from a client.
 TENANT_METADATA_KEY = "visage-tenant"
-# The tenant of calls that carry none (inside the mTLS mesh: tests, tools) and of `make run`'s local key.
+# Object keys of a tenant's data (identification photos, liveness media) begin with `tenants/<tenant>/`.
+TENANTS_PREFIX = "tenants/"
 DEFAULT_TENANT = "default"
-_TENANT = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
+# Lower case, digits, '_' and '-', at most 63 characters: safe as an object key segment, a Milvus partition
+# key value and a log field without escaping.
+TENANT_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
 def valid_tenant(name: str) -> str:
-    """`name` when it is a tenant name: 1..63 of a-z, 0-9, '_' and '-', starting with a letter or digit."""
-    if not _TENANT.fullmatch(name):
-        raise InvalidRequestError(
-            f"tenant {name[:80]!r} is not a tenant name: 1..63 of a-z, 0-9, '_' and '-', starting with a"
-            " letter or digit"
-        )
+    """`name` if it is a tenant name; InvalidRequestError (400 / INVALID_ARGUMENT) otherwise."""
+    if not isinstance(name, str) or not TENANT_PATTERN.fullmatch(name):
+        shown = name[:64] if isinstance(name, str) else type(name).__name__
+        raise InvalidRequestError(f"tenant must match ^[a-z0-9][a-z0-9_-]{{0,62}}$, got {shown!r}")
     return name
+
+
+def tenant_prefix(tenant: str) -> str:
+    """`tenants/<tenant>/`, the object key prefix of everything the tenant stores."""
+    return f"{TENANTS_PREFIX}{valid_tenant(tenant)}/"
+
+
+def split_tenant_key(key: str) -> tuple[str | None, str]:
+    """(tenant, the rest of the key) for a key under `tenant_prefix`; (None, key) for any other key."""
+    if key.startswith(TENANTS_PREFIX):
+        tenant, _, rest = key[len(TENANTS_PREFIX) :].partition("/")
+        if TENANT_PATTERN.fullmatch(tenant) and rest:
+            return tenant, rest
+    return None, key

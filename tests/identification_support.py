@@ -19,7 +19,10 @@ from libs.identification import (
     IdentificationConfig,
     IdentificationContext,
 )
+from libs.identification.reconciler import PHOTO_PREFIXES
+from libs.identification.writes import image_id_of_key
 from libs.stores.ports import Database, ObjectStore, VectorHit, VectorIndex, VectorRecord
+from libs.tenants import DEFAULT_TENANT
 
 MODEL = "sface_int8bq"
 
@@ -101,13 +104,23 @@ class StoreContents:
     vectors: tuple[str, ...]
 
 
+async def photo_keys(objects: ObjectStore) -> set[str]:
+    """Every identification photo key, in both layouts (`persons/...`, and `tenants/<t>/persons/...`)."""
+    return {
+        key
+        for prefix in PHOTO_PREFIXES
+        async for key in objects.keys(prefix)
+        if image_id_of_key(key) is not None
+    }
+
+
 async def contents(identification: Identification) -> StoreContents:
     ctx = identification.context
     counts = {}
     for table in ("persons", "groups", "person_groups", "images"):
         row = await ctx.database.fetchrow(f"SELECT COUNT(*) AS n FROM {table}")
         counts[table] = int(row["n"]) if row else 0
-    keys = tuple(sorted([key async for key in ctx.objects.keys("persons/")]))
+    keys = tuple(sorted(await photo_keys(ctx.objects)))
     vectors = tuple(sorted([image_id async for image_id in ctx.vectors.image_ids()]))
     return StoreContents(
         counts["persons"], counts["groups"], counts["person_groups"], counts["images"], keys, vectors
@@ -192,17 +205,21 @@ class FailingVectorIndex:
         return self.inner.max_limit
 
     async def search(
-        self, vector: np.ndarray, limit: int, groups: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        limit: int,
+        groups: Sequence[str] | None = None,
+        tenant: str = DEFAULT_TENANT,
     ) -> list[VectorHit]:
         self._check("search")
-        return await self.inner.search(vector, limit, groups)
+        return await self.inner.search(vector, limit, groups, tenant)
 
     async def image_ids(self) -> AsyncIterator[str]:
         async for image_id in self.inner.image_ids():
             yield image_id
 
-    async def count(self) -> int:
-        return await self.inner.count()
+    async def count(self, tenant: str | None = None) -> int:
+        return await self.inner.count(tenant)
 
     async def compact(self) -> bool:
         self._check("compact")

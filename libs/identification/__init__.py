@@ -32,6 +32,7 @@ from libs.identification.records import (
 )
 from libs.identification.schema import MIGRATIONS
 from libs.identification.search import FaceMatches, NewPerson, SearchFilterSpec, SearchOutcome, SearchQuery
+from libs.identification.tenants import TenantDeletion
 from libs.usecases.ports import DescriptorSource, FetchedPhoto, PhotoFetcher
 
 __all__ = [
@@ -66,5 +67,6 @@ __all__ = [
     "SearchFilterSpec",
     "SearchOutcome",
     "SearchQuery",
+    "TenantDeletion",
     "Upload",
 ]

@@ -14,6 +14,7 @@ from libs.config import ImageLimits
 from libs.errors import UnavailableError, VisageError
 from libs.faces.compare import SAME_PERSON_DISTANCE
 from libs.stores.ports import Database, ObjectStore, VectorIndex
+from libs.tenants import DEFAULT_TENANT
 from libs.usecases.ports import DescriptorSource, LivenessPortraitSource, PhotoFetcher
 
 T = TypeVar("T")
@@ -49,6 +50,9 @@ class IdentificationContext:
     clock: Callable[[], float] = time.time  # seconds; tests move it forward to expire persons
     # Resolves match_and_search's `livenessTransactionId` images; None = such images are refused (503).
     liveness: LivenessPortraitSource | None = None
+    # Whose persons and groups the use cases see and write (`Identification.for_tenant`); the reconciler
+    # works across every tenant and ignores it.
+    tenant: str = DEFAULT_TENANT
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)

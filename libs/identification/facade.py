@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from libs.identification.context import IdentificationContext
 from libs.identification.groups import Groups
 from libs.identification.images import Images
@@ -10,6 +12,8 @@ from libs.identification.persons import Persons
 from libs.identification.reconciler import Reconciler
 from libs.identification.schema import MIGRATIONS
 from libs.identification.search import Search, SearchOutcome, SearchQuery
+from libs.identification.tenants import TenantDeletion, delete_tenant
+from libs.tenants import valid_tenant
 
 
 class Identification:
@@ -20,6 +24,16 @@ class Identification:
         self.images = Images(ctx)
         self.reconciler = Reconciler(ctx)
         self._search = Search(ctx, self.persons, self.images)
+
+    def for_tenant(self, tenant: str) -> Identification:
+        """The same use cases over the same stores, seeing and writing only `tenant`'s data."""
+        if tenant == self.context.tenant:
+            return self
+        return Identification(dataclasses.replace(self.context, tenant=valid_tenant(tenant)))
+
+    async def delete_tenant(self, tenant: str) -> TenantDeletion:
+        """Remove every person, image and group of `tenant` from all three stores."""
+        return await delete_tenant(self.context, valid_tenant(tenant))
 
     async def migrate(self) -> list[int]:
         """Create or upgrade the identification tables; the versions applied now."""

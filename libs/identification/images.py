@@ -44,7 +44,7 @@ class Images:
             id=image_id,
             person_id=person_id,
             content_type=content_type,
-            object_key=object_key(person_id, image_id) if kept else None,
+            object_key=object_key(self._ctx.tenant, person_id, image_id) if kept else None,
             metadata={},
             created_at=self._ctx.now_ms(),
             updated_at=None,
@@ -56,6 +56,7 @@ class Images:
         person_id = checked_id(person_id, "personId")
         page, size = page_bounds(paging)
         await self._require_person(person_id)
+        # The person was found in the caller's tenant just above; its images are its own.
         items, total = await images_sql.list_ready(self._ctx.database, person_id, (page - 1) * size, size)
         return Page(tuple(items), page, total_pages(total, size))
 
@@ -63,7 +64,9 @@ class Images:
         """The stored photo's bytes and media type."""
         person_id = checked_id(person_id, "personId")
         image_id = checked_id(image_id, "imageId")
-        image = await images_sql.get_ready(self._ctx.database, person_id, image_id, self._ctx.now_ms())
+        image = await images_sql.get_ready(
+            self._ctx.database, person_id, image_id, self._ctx.now_ms(), self._ctx.tenant
+        )
         if image is None:
             await self._require_person(person_id)
             raise NotFoundError(f"person {person_id} has no image {image_id}")
@@ -76,12 +79,15 @@ class Images:
         person_id = checked_id(person_id, "personId")
         image_id = checked_id(image_id, "imageId")
         now = self._ctx.now_ms()
-        found, key = await images_sql.mark_deleting(self._ctx.database, person_id, image_id, now)
+        found, key = await images_sql.mark_deleting(
+            self._ctx.database, person_id, image_id, now, self._ctx.tenant
+        )
         if not found:
             await self._require_person(person_id)
             raise NotFoundError(f"person {person_id} has no image {image_id}")
         await remove_image(self._ctx, image_id, key)
 
     async def _require_person(self, person_id: str) -> None:
-        if await persons_sql.visible_person_row(self._ctx.database, person_id, self._ctx.now_ms()) is None:
+        ctx = self._ctx
+        if await persons_sql.visible_person_row(ctx.database, person_id, ctx.now_ms(), ctx.tenant) is None:
             raise NotFoundError(f"person {person_id} not found")

@@ -73,7 +73,7 @@ async def match_and_search(ctx: IdentificationContext, query: MatchAndSearchQuer
     types = [_image_type(image, position) for position, image in enumerate(query.images)]
     group_ids = checked_ids(list(query.group_ids), "groupIds[]")
     rank = checked_query(ctx, RankQuery(group_ids, query.threshold, query.limit))
-    await require_groups(ctx.database, group_ids)
+    await require_groups(ctx.database, group_ids, ctx.tenant)
     photos = [await _photo(ctx, image, f"images[{position}]") for position, image in enumerate(query.images)]
     described = await describe(ctx, photos, detect_all=True)
     detections = []
@@ -109,5 +109,5 @@ def _image_type(image: MatchAndSearchImage, position: int) -> int:
 
 async def _photo(ctx: IdentificationContext, image: MatchAndSearchImage, where: str) -> bytes:
     if image.liveness_transaction_id:
-        return await liveness_portrait(ctx.liveness, image.liveness_transaction_id, where)
+        return await liveness_portrait(ctx.liveness, image.liveness_transaction_id, where, ctx.tenant)
     return (await load_upload(ctx, Upload(image.content, image.image_url), where)).data

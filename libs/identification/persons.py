@@ -42,13 +42,15 @@ class Persons:
             expire_at=_expiry(fields, now),
         )
         async with self._ctx.database.transaction() as tx:
-            await groups_sql.require_groups(tx, person.groups)
-            await persons_sql.insert_person(tx, person)
+            await groups_sql.require_groups(tx, person.groups, self._ctx.tenant)
+            await persons_sql.insert_person(tx, person, self._ctx.tenant)
         return person
 
     async def get(self, person_id: str) -> Person:
         person_id = checked_id(person_id, "personId")
-        person = await persons_sql.get_person(self._ctx.database, person_id, self._ctx.now_ms())
+        person = await persons_sql.get_person(
+            self._ctx.database, person_id, self._ctx.now_ms(), self._ctx.tenant
+        )
         if person is None:
             raise NotFoundError(f"person {person_id} not found")
         return person
@@ -62,9 +64,9 @@ class Persons:
         now = self._ctx.now_ms()
         metadata = None if changes.metadata is None else dump_json(changes.metadata)
         async with self._ctx.database.transaction() as tx:
-            await groups_sql.require_groups(tx, groups)
+            await groups_sql.require_groups(tx, groups, self._ctx.tenant)
             found = await persons_sql.update_person_fields(
-                tx, person_id, now, changes.name, changes.external_id, metadata
+                tx, person_id, now, changes.name, changes.external_id, metadata, self._ctx.tenant
             )
             if not found:
                 raise NotFoundError(f"person {person_id} not found")
@@ -78,7 +80,9 @@ class Persons:
         """Invisible at once; its vectors, photos and rows are removed now or by the reconciler."""
         person_id = checked_id(person_id, "personId")
         async with self._ctx.database.transaction() as tx:
-            marked = await persons_sql.mark_person_deleting(tx, person_id, self._ctx.now_ms())
+            marked = await persons_sql.mark_person_deleting(
+                tx, person_id, self._ctx.now_ms(), self._ctx.tenant
+            )
         if not marked:
             raise NotFoundError(f"person {person_id} not found")
         await remove_person(self._ctx, person_id)
@@ -87,7 +91,7 @@ class Persons:
         person = await self.get(person_id)
         page, size = page_bounds(paging)
         items, total = await groups_sql.list_person_groups(
-            self._ctx.database, person.id, (page - 1) * size, size
+            self._ctx.database, person.id, (page - 1) * size, size, self._ctx.tenant
         )
         return Page(tuple(items), page, total_pages(total, size))
 

@@ -65,7 +65,7 @@ async def rank_persons(
     most = ctx.vectors.max_limit
     wanted = min(most, max(limit * ctx.config.candidates_per_person, 64))
     while True:
-        hits = await ctx.vectors.search(vector, wanted, query.group_ids or None)
+        hits = await ctx.vectors.search(vector, wanted, query.group_ids or None, ctx.tenant)
         near = [hit for hit in hits if distance_from_cosine(hit.cosine) <= threshold]
         matches = await _matches(ctx, near, model, query, limit)
         exhausted = len(hits) < wanted or len(near) < len(hits) or wanted >= most
@@ -82,7 +82,7 @@ async def _matches(
 ) -> list[PersonMatch]:
     """The first `limit` persons of the hits that SQL keeps, each with all its hit images."""
     rows = await images_sql.search_candidates(
-        ctx.database, [hit.image_id for hit in hits], ctx.now_ms(), query.group_ids, query.names
+        ctx.database, [hit.image_id for hit in hits], ctx.now_ms(), ctx.tenant, query.group_ids, query.names
     )
     by_person: dict[str, list[tuple[Row, VectorHit]]] = {}
     for hit in sorted(hits, key=lambda h: -h.cosine):

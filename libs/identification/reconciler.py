@@ -5,7 +5,8 @@ Each pass, in this order:
 2. persons and images left `deleting` are removed from the vector index, the object store and SQL;
 3. images left `pending` longer than the grace period (an add that died mid-way) are removed the same way;
 4. persons whose vectors may carry an old group list (`vectors_stale`) are re-synced;
-5. with `full`, objects under `persons/` and vectors whose image has no row at all are deleted (orphans of
+5. with `full`, photos (under `tenants/<tenant>/persons/`, and `persons/` from before tenants) and vectors
+   whose image has no row at all are deleted (orphans of
    a crash between steps, or of a store that came back after a timeout). This walks every key and vector,
    so the service runs it less often than the rest.
 A step that meets a store outage stops and leaves its rows for the next pass.
@@ -22,10 +23,13 @@ from libs.identification.repository import groups as groups_sql
 from libs.identification.repository import images as images_sql
 from libs.identification.repository import persons as persons_sql
 from libs.identification.writes import image_id_of_key, remove_image, remove_person, sync_groups
+from libs.tenants import TENANTS_PREFIX
 
 _log = logging.getLogger(__name__)
 
-PERSONS_PREFIX = "persons/"
+# Photos written before tenants, and every tenant's (`writes.object_key`). The second walk also lists
+# liveness media when both services share a store; `image_id_of_key` leaves those alone.
+PHOTO_PREFIXES = ("persons/", TENANTS_PREFIX)
 
 
 @dataclass
@@ -99,7 +103,7 @@ class Reconciler:
         done = 0
         for person_id in ids:
             async with ctx.database.transaction() as tx:
-                await persons_sql.mark_person_deleting(tx, person_id, now, only_visible=False)
+                await persons_sql.mark_person_deleting(tx, person_id, now, tenant=None)
             done += await remove_person(ctx, person_id)
         return done, len(ids)
 
@@ -135,7 +139,8 @@ class Reconciler:
             for key in keys:
                 await self._ctx.store_call("object store delete", self._ctx.objects.delete(key))
 
-        return await self._orphans(self._ctx.objects.keys(PERSONS_PREFIX), image_id_of_key, delete, report)
+        keys = _chained(*(self._ctx.objects.keys(prefix) for prefix in PHOTO_PREFIXES))
+        return await self._orphans(keys, image_id_of_key, delete, report)
 
     async def _orphan_vectors(self, report: ReconcileReport) -> int:
         async def delete(image_ids: list[str]) -> None:
@@ -174,3 +179,9 @@ class Reconciler:
         ids = {item: image_id_of(item) for item in items}
         known = await images_sql.existing_image_ids(self._ctx.database, [i for i in ids.values() if i])
         return [item for item, image_id in ids.items() if image_id is not None and image_id not in known]
+
+
+async def _chained(*iterators: AsyncIterator[str]) -> AsyncIterator[str]:
+    for iterator in iterators:
+        async for item in iterator:
+            yield item

@@ -60,5 +60,22 @@ CREATE INDEX images_by_person ON images (person_id, created_at, id);
 CREATE INDEX images_unsettled ON images (state_changed_at) WHERE state <> 'ready';
 """
 
+# Tenants (issue 16): persons and groups carry their tenant; images and memberships inherit it through their
+# person or group. Rows written before tenants existed belong to the default tenant (`libs.tenants`); the
+# column default stays for them, but every INSERT names the tenant. The indexes that page lead with tenant.
+_V2 = """
+ALTER TABLE persons ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE groups ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+DROP INDEX persons_by_creation;
+CREATE INDEX persons_by_creation ON persons (tenant, created_at, id);
+DROP INDEX persons_by_name;
+CREATE INDEX persons_by_name ON persons (tenant, name);
+DROP INDEX groups_by_creation;
+CREATE INDEX groups_by_creation ON groups (tenant, created_at, id);
+"""
+
 # Versions 4001+ (issue 4), so they never collide with liveness' (5001+) when both share one database.
-MIGRATIONS: tuple[Migration, ...] = (Migration(4001, "identification: persons, groups, images", _V1.strip()),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(4001, "identification: persons, groups, images", _V1.strip()),
+    Migration(4002, "identification: tenants", _V2.strip()),
+)

@@ -107,7 +107,7 @@ class Search:
             checked_name(query.create_person.name, "createPerson.name")
         # The groups are looked up while the photo is described; an unknown group still answers first.
         photo, (described, model) = await _checked_first(
-            require_groups(self._ctx.database, group_ids), self._describe(query)
+            require_groups(self._ctx.database, group_ids, self._ctx.tenant), self._describe(query)
         )
         faces = []
         for face in described.faces:

@@ -26,6 +26,7 @@ from libs.identification.repository import groups as groups_sql
 from libs.identification.repository import images as images_sql
 from libs.identification.repository import persons as persons_sql
 from libs.stores.ports import VectorRecord
+from libs.tenants import split_tenant_key, tenant_prefix
 
 _log = logging.getLogger(__name__)
 
@@ -36,13 +37,17 @@ _SYNC_ROUNDS = 5
 _PARALLEL_DELETES = 8
 
 
-def object_key(person_id: str, image_id: str) -> str:
-    return f"persons/{person_id}/{image_id}"
+def object_key(tenant: str, person_id: str, image_id: str) -> str:
+    """`tenants/<tenant>/persons/<personId>/<imageId>`: a tenant's photos under one prefix (to list, export
+    or delete them together). Images written before tenants keep `persons/<personId>/<imageId>`: reads use
+    the key stored in the row."""
+    return f"{tenant_prefix(tenant)}persons/{person_id}/{image_id}"
 
 
 def image_id_of_key(key: str) -> str | None:
-    """The image id in a key written by `object_key`, or None for a key of another shape."""
-    parts = key.split("/")
+    """The image id in a key written by `object_key` (either layout), or None for a key of another shape
+    (liveness media under the same `tenants/<tenant>/` prefix, for one)."""
+    parts = split_tenant_key(key)[1].split("/")
     return parts[2] if len(parts) == 3 and parts[0] == "persons" and parts[2] else None
 
 
@@ -50,7 +55,7 @@ async def store_image(
     ctx: IdentificationContext, image: Image, vector: np.ndarray, model: str, photo: bytes | None
 ) -> None:
     """Add `image` with its descriptor (and its photo when kept); visible once this returns."""
-    if not await images_sql.insert_pending(ctx.database, image, model, ctx.now_ms()):
+    if not await images_sql.insert_pending(ctx.database, image, model, ctx.now_ms(), ctx.tenant):
         raise NotFoundError(f"person {image.person_id} not found")
     try:
         if photo is not None and image.object_key is not None:
@@ -61,7 +66,7 @@ async def store_image(
         if synced is None:
             raise NotFoundError(f"person {image.person_id} was deleted while its image was being added")
         groups, version = synced
-        record = VectorRecord(image.id, image.person_id, vector, groups)
+        record = VectorRecord(image.id, image.person_id, vector, groups, ctx.tenant)
         await ctx.store_call("vector index upsert", ctx.vectors.upsert([record]))
         if not await images_sql.mark_ready(ctx.database, image.id, ctx.now_ms()):
             raise NotFoundError(f"person {image.person_id} was deleted while its image was being added")

@@ -6,18 +6,21 @@ One `housekeep` round:
   they expire (or get submitted again) normally;
 - DELETING ones untouched for `stuck_after_seconds` are deleted again (objects, then row);
 - transactions older than `keep_for_seconds` are deleted with their media (0 = keep forever);
-- with `sweep_orphans`, objects under the media root whose transaction has no row are removed (a crash between
-  writing an object and deciding, or a failed delete of an object).
+- with `sweep_orphans`, media objects (under `tenants/<tenant>/<media root>/`, or the media root itself for
+  transactions from before tenants) whose transaction has no row are removed (a crash between writing an
+  object and deciding, or a failed delete of an object).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from libs.errors import FaceSDKResultCode
 from libs.liveness.records import State
 from libs.liveness.transactions import LivenessTransactions
+from libs.tenants import TENANTS_PREFIX, split_tenant_key
 
 RETENTION_BATCH = 500
 
@@ -58,23 +61,44 @@ async def housekeep(
     return report
 
 
-async def remove_orphans(transactions: LivenessTransactions) -> int:
-    """Delete objects under the media root whose transaction (the key's second-last segment) has no row."""
+def _media_keys(transactions: LivenessTransactions) -> list[tuple[str, Callable[[str], bool]]]:
+    """Where media lie: under the media root (written before tenants) and under each tenant's prefix, where
+    identification's photos may lie too when both share a store: only keys below the media root count."""
     root = transactions.policy.media_root.strip("/")
+    below_root = f"{root}/" if root else ""
+
+    def tenant_media(key: str) -> bool:
+        tenant, rest = split_tenant_key(key)
+        return tenant is not None and rest.startswith(below_root)
+
+    def old_media(key: str) -> bool:
+        return split_tenant_key(key)[0] is None  # with an empty root, the walk lists the tenants' keys too
+
+    return [(below_root, old_media), (TENANTS_PREFIX, tenant_media)]
+
+
+async def remove_orphans(transactions: LivenessTransactions) -> int:
+    """Delete media objects whose transaction (the key's second-last segment) has no row."""
     known: dict[str, bool] = {}
     orphans = []
-    async for key in transactions.objects.keys(f"{root}/" if root else ""):
-        parts = key.split("/")
-        if len(parts) < 2:
-            continue
-        transaction_id = parts[-2]
-        if transaction_id not in known:
-            known[transaction_id] = await transactions.repository.exists(transaction_id)
-        if not known[transaction_id]:
-            orphans.append(key)
+    for prefix, is_media in _media_keys(transactions):
+        async for key in transactions.objects.keys(prefix):
+            if is_media(key) and await _orphaned(transactions, key, known):
+                orphans.append(key)
     for key in orphans:  # after the listing: some stores list lazily
         await transactions.objects.delete(key)
     return len(orphans)
+
+
+async def _orphaned(transactions: LivenessTransactions, key: str, known: dict[str, bool]) -> bool:
+    """Whether the key's transaction (its second-last segment) has no row; `known` caches the answers."""
+    parts = key.split("/")
+    if len(parts) < 2:
+        return False
+    transaction_id = parts[-2]
+    if transaction_id not in known:
+        known[transaction_id] = await transactions.repository.exists(transaction_id)
+    return not known[transaction_id]
 
 
 async def _remove_all(transactions: LivenessTransactions, ids: list[str]) -> int:

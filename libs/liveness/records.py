@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from libs.tenants import DEFAULT_TENANT
+
 
 class State(StrEnum):
     STARTED = "started"  # waiting for its one submission
@@ -33,14 +35,15 @@ class TransactionRecord:
     failed_checks: tuple[str, ...]
     challenge: tuple[str, ...]  # ACTIVE: the turns asked for
     metadata: dict[str, Any]  # the client's, as sent at start
-    tenant: str
-    env: str
+    label_tenant: str  # Regula's `tenant` label, as the client sent it: not the authorisation boundary
+    label_env: str  # Regula's `env` label
     media_prefix: str  # object key prefix `.../year=/month=/day=/hour=/minute=/{tag}/{id}/`
     media: dict[str, str] = field(default_factory=dict)  # name ("portrait", "video", "frame-0") -> object key
     created_at: int = 0  # epoch ms
     expires_at: int = 0
     decided_at: int | None = None
     details: dict[str, Any] = field(default_factory=dict)  # measurements behind the decision
+    tenant: str = DEFAULT_TENANT  # whose transaction it is (the API key's tenant at start, `libs.tenants`)
 
 
 def now_ms() -> int:

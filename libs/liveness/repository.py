@@ -44,12 +44,29 @@ CREATE INDEX liveness_transactions_state_expires ON liveness_transactions (state
 CREATE INDEX liveness_transactions_created ON liveness_transactions (created_at);
 """,
     ),
+    # Tenants (issue 16). The 5001 columns `tenant` and `env` hold Regula's client-written labels: renamed,
+    # so that `tenant` is the authorisation boundary as in identification's tables. Rows from before
+    # belong to the default tenant; every INSERT names the tenant.
+    Migration(
+        version=5002,
+        name="liveness: tenants",
+        sql="""
+ALTER TABLE liveness_transactions RENAME COLUMN tenant TO label_tenant;
+ALTER TABLE liveness_transactions RENAME COLUMN env TO label_env;
+ALTER TABLE liveness_transactions ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+DROP INDEX liveness_transactions_tag;
+CREATE INDEX liveness_transactions_tag ON liveness_transactions (tenant, tag);
+CREATE INDEX liveness_transactions_tenant ON liveness_transactions (tenant, created_at);
+""",
+    ),
 )
 
 _COLUMNS = (
-    "id, tag, type, state, status, code, failed_checks, challenge, metadata, tenant, env, media_prefix, "
-    "media, details, created_at, expires_at, decided_at, updated_at"
+    "id, tag, type, state, status, code, failed_checks, challenge, metadata, label_tenant, label_env, "
+    "media_prefix, media, details, created_at, expires_at, decided_at, updated_at, tenant"
 )
+# A client's id ($1) is looked up in the caller's tenant ($2): another tenant's transaction is absent.
+_OF_TENANT = "id = $1 AND tenant = $2"
 
 
 class TransactionRepository:
@@ -62,31 +79,59 @@ class TransactionRepository:
     async def insert(self, record: TransactionRecord) -> None:
         await self._db.execute(
             f"INSERT INTO liveness_transactions ({_COLUMNS}) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
             record.id, record.tag, record.type, str(record.state), record.status, record.code,
             json.dumps(list(record.failed_checks)), json.dumps(list(record.challenge)),
-            json.dumps(record.metadata), record.tenant, record.env, record.media_prefix,
+            json.dumps(record.metadata), record.label_tenant, record.label_env, record.media_prefix,
             json.dumps(record.media), json.dumps(record.details), record.created_at, record.expires_at,
-            record.decided_at, record.created_at,
+            record.decided_at, record.created_at, record.tenant,
         )  # fmt: skip
 
-    async def get(self, transaction_id: str) -> TransactionRecord | None:
-        """The transaction, unless it is absent or being deleted."""
-        row = await self._db.fetchrow(
-            f"SELECT {_COLUMNS} FROM liveness_transactions WHERE id = $1 AND state <> $2",
-            transaction_id, str(State.DELETING),
-        )  # fmt: skip
+    async def get(self, transaction_id: str, tenant: str | None) -> TransactionRecord | None:
+        """The transaction of `tenant`, unless it is absent or being deleted. `tenant` None: of any tenant,
+        only for a submission, which its per-transaction signature authorises (no API key, so no tenant)."""
+        if tenant is None:
+            row = await self._db.fetchrow(
+                f"SELECT {_COLUMNS} FROM liveness_transactions WHERE id = $1 AND state <> $2",
+                transaction_id, str(State.DELETING),
+            )  # fmt: skip
+        else:
+            row = await self._db.fetchrow(
+                f"SELECT {_COLUMNS} FROM liveness_transactions WHERE {_OF_TENANT} AND state <> $3",
+                transaction_id, tenant, str(State.DELETING),
+            )  # fmt: skip
         return None if row is None else _record(row)
 
     async def get_any(self, transaction_id: str) -> TransactionRecord | None:
-        """Also a transaction being deleted (for the deletion itself and housekeeping)."""
+        """Also a transaction being deleted, of any tenant (for the deletion itself and housekeeping)."""
         row = await self._db.fetchrow(
             f"SELECT {_COLUMNS} FROM liveness_transactions WHERE id = $1", transaction_id
         )
         return None if row is None else _record(row)
 
-    async def ids_of_tag(self, tag: str) -> list[str]:
-        rows = await self._db.fetch("SELECT id FROM liveness_transactions WHERE tag = $1", tag)
+    async def get_own(self, transaction_id: str, tenant: str) -> TransactionRecord | None:
+        """The transaction of `tenant` in any state (a client's delete finishes one being deleted)."""
+        row = await self._db.fetchrow(
+            f"SELECT {_COLUMNS} FROM liveness_transactions WHERE {_OF_TENANT}", transaction_id, tenant
+        )
+        return None if row is None else _record(row)
+
+    async def ids_of_tag(self, tag: str, tenant: str) -> list[str]:
+        rows = await self._db.fetch(
+            "SELECT id FROM liveness_transactions WHERE tenant = $1 AND tag = $2", tenant, tag
+        )
+        return [row["id"] for row in rows]
+
+    async def mark_tenant_deleting(self, tenant: str, now: int) -> int:
+        """Every transaction of the tenant becomes DELETING (invisible at once; housekeeping finishes the
+        ones a crash leaves); how many."""
+        return await self._db.execute(
+            "UPDATE liveness_transactions SET state = $1, updated_at = $2 WHERE tenant = $3",
+            str(State.DELETING), now, tenant,
+        )  # fmt: skip
+
+    async def ids_of_tenant(self, tenant: str) -> list[str]:
+        rows = await self._db.fetch("SELECT id FROM liveness_transactions WHERE tenant = $1", tenant)
         return [row["id"] for row in rows]
 
     async def claim(self, transaction_id: str, now: int) -> bool:
@@ -180,8 +225,9 @@ def _record(row: Row) -> TransactionRecord:
         failed_checks=tuple(json.loads(row["failed_checks"])),
         challenge=tuple(json.loads(row["challenge"])),
         metadata=json.loads(row["metadata"]),
+        label_tenant=row["label_tenant"],
+        label_env=row["label_env"],
         tenant=row["tenant"],
-        env=row["env"],
         media_prefix=row["media_prefix"],
         media=json.loads(row["media"]),
         created_at=int(row["created_at"]),

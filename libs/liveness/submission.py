@@ -32,6 +32,7 @@ from libs.liveness.media import PORTRAIT, VIDEO, frame_name, frame_type, object_
 from libs.liveness.records import State, TransactionRecord
 from libs.liveness.signing import NONCE_PATTERN, is_well_formed_signature, signature_matches
 from libs.liveness.transactions import LivenessTransactions, StartCommand, TransactionView, checked_id
+from libs.tenants import DEFAULT_TENANT
 
 T = TypeVar("T")
 PORTRAIT_JPEG_QUALITY = 92
@@ -69,7 +70,8 @@ class SubmissionDesk:
     async def submit(self, submission: Submission) -> Outcome:
         self._check_shape(submission)
         desk = self.transactions
-        record = await desk.record(submission.transaction_id)
+        # By id alone: the signature below is the authorisation (the browser holds no API key).
+        record = await desk.record(submission.transaction_id, None)
         key = desk.key_of(record.id)
         if not signature_matches(
             key, submission.signature, record.id, submission.nonce, submission.frames, submission.video
@@ -81,14 +83,16 @@ class SubmissionDesk:
         await self._claim(record)
         return await self._process(record, submission.frames, submission.video)
 
-    async def check(self, command: StartCommand, frames: Sequence[bytes]) -> Outcome:
+    async def check(
+        self, command: StartCommand, frames: Sequence[bytes], tenant: str = DEFAULT_TENANT
+    ) -> Outcome:
         """The one-shot passive check of `CheckLiveness`: a transaction created claimed, then decided."""
         if command.type not in (None, 1):
             raise InvalidRequestError(
                 "CheckLiveness runs PASSIVE checks only (type 1); start and submit for ACTIVE"
             )
         self._check_frames(frames)
-        started = await self.transactions.start(command, state=State.PROCESSING)
+        started = await self.transactions.start(command, tenant, state=State.PROCESSING)
         try:
             return await self._process(started.record, frames, None)
         except BaseException:
@@ -132,7 +136,7 @@ class SubmissionDesk:
             await desk.repository.decide(record.id, 1, EXPIRED, (), {}, {}, now, [State.STARTED])
             raise _expired(record)
         if not await desk.repository.claim(record.id, now):
-            current = await desk.repository.get(record.id)
+            current = await desk.repository.get(record.id, None)
             if current is None:
                 raise NotFoundError(f"no liveness transaction {record.id}")
             raise _refusal(current)
@@ -158,7 +162,7 @@ class SubmissionDesk:
             await _delete_all(desk, written)
             await desk.repository.release(record.id, desk.clock())
             raise
-        return Outcome(desk.view(await desk.record(record.id)), decision)
+        return Outcome(desk.view(await desk.record(record.id, None)), decision)
 
     def _decide(
         self, engine: LivenessAnalyzer, record: TransactionRecord, frames: Sequence[bytes]

@@ -3,6 +3,11 @@
 SQL decides what exists (`TransactionRepository`); media live in the `ObjectStore` under the transaction's
 prefix. Deleting marks the row `deleting` first (invisible at once), then removes the objects, then the row;
 a failure in between leaves a `deleting` row that housekeeping finishes.
+
+Tenants: a transaction belongs to the tenant that started it (`libs.tenants`); every read, delete and media
+link by id is looked up in the caller's tenant, so another tenant's transaction is absent (404). Only a
+submission finds its transaction by id alone: its per-transaction signature authorises it, and the browser
+that sends it holds no API key. Media go under `tenants/<tenant>/<media root>/...`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from libs.liveness.records import LivenessType, State, TransactionRecord, media_
 from libs.liveness.repository import TransactionRepository
 from libs.liveness.signing import transaction_key
 from libs.stores.ports import ObjectStore
+from libs.tenants import DEFAULT_TENANT, tenant_prefix, valid_tenant
 
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,127}")
 MEDIA_PATH = "/api/v2/liveness/media"
@@ -33,8 +39,8 @@ class StartCommand:
     type: int | None = None  # None = PASSIVE
     tag: str | None = None  # None = generated
     metadata: dict[str, Any] = field(default_factory=dict)
-    tenant: str = ""
-    env: str = ""
+    label_tenant: str = ""  # Regula's `tenant` label: stored and returned, never used to authorise
+    label_env: str = ""  # Regula's `env` label
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +86,11 @@ class LivenessTransactions:
     def key_of(self, transaction_id: str) -> bytes:
         return transaction_key(self._secret, transaction_id)
 
-    async def start(self, command: StartCommand, state: State = State.STARTED) -> Started:
+    async def start(
+        self, command: StartCommand, tenant: str = DEFAULT_TENANT, state: State = State.STARTED
+    ) -> Started:
+        """A new transaction of `tenant` (the caller's)."""
+        tenant = valid_tenant(tenant)
         kind = LivenessType.PASSIVE if command.type is None else command.type
         if kind not in (LivenessType.ACTIVE, LivenessType.PASSIVE):
             raise InvalidRequestError(f"type must be 0 (ACTIVE) or 1 (PASSIVE), got {kind}")
@@ -104,24 +114,28 @@ class LivenessTransactions:
             failed_checks=(),
             challenge=challenge,
             metadata=command.metadata,
-            tenant=command.tenant,
-            env=command.env,
-            media_prefix=media_prefix(policy.media_root, tag, transaction_id, now),
+            label_tenant=command.label_tenant,
+            label_env=command.label_env,
+            media_prefix=media_prefix(
+                tenant_prefix(tenant) + policy.media_root.strip("/"), tag, transaction_id, now
+            ),
             created_at=now,
             expires_at=now + policy.ttl_seconds * 1000,
+            tenant=tenant,
         )
         await self.repository.insert(record)
         return Started(record, self.key_of(transaction_id).hex(), policy.ttl_seconds)
 
-    async def record(self, transaction_id: str) -> TransactionRecord:
+    async def record(self, transaction_id: str, tenant: str | None) -> TransactionRecord:
+        """The transaction of `tenant`; None (any tenant) only for a signed submission."""
         checked_id(transaction_id)
-        record = await self.repository.get(transaction_id)
+        record = await self.repository.get(transaction_id, tenant)
         if record is None:
             raise NotFoundError(f"no liveness transaction {transaction_id}")
         return record
 
-    async def get(self, transaction_id: str) -> TransactionView:
-        return self.view(await self.record(transaction_id))
+    async def get(self, transaction_id: str, tenant: str = DEFAULT_TENANT) -> TransactionView:
+        return self.view(await self.record(transaction_id, tenant))
 
     def view(self, record: TransactionRecord) -> TransactionView:
         return TransactionView(
@@ -146,34 +160,37 @@ class LivenessTransactions:
         query = urlencode({"transactionId": record.id, "name": name})
         return f"{self.policy.public_base_url.rstrip('/')}{MEDIA_PATH}?{query}"
 
-    async def media(self, transaction_id: str, name: str) -> tuple[bytes, str]:
+    async def media(self, transaction_id: str, name: str, tenant: str = DEFAULT_TENANT) -> tuple[bytes, str]:
         """A stored object of the transaction and its content type (the target of TransactionInfo links)."""
         if not is_media_name(name):
             raise InvalidRequestError(f"name must be portrait, video or frame-N, got {name!r}")
-        record = await self.record(transaction_id)
+        record = await self.record(transaction_id, tenant)
         key = record.media.get(name)
         if key is None or not self._exposed(name):
             raise NotFoundError(f"liveness transaction {transaction_id} has no {name}")
         return await self.objects.get(key)
 
-    async def portrait(self, transaction_id: str) -> tuple[TransactionView, bytes, str]:
+    async def portrait(
+        self, transaction_id: str, tenant: str = DEFAULT_TENANT
+    ) -> tuple[TransactionView, bytes, str]:
         """The view and, only when liveness was confirmed, the portrait bytes and content type."""
-        record = await self.record(transaction_id)
+        record = await self.record(transaction_id, tenant)
         key = record.media.get(PORTRAIT)
         if record.status != 0 or key is None:
             return self.view(record), b"", ""
         data, content_type = await self.objects.get(key)
         return self.view(record), data, content_type
 
-    async def delete(self, transaction_id: str | None, tag: str | None) -> int:
-        """Delete one transaction (`transaction_id`, of `tag` if given too) or a whole session; how many."""
+    async def delete(self, transaction_id: str | None, tag: str | None, tenant: str = DEFAULT_TENANT) -> int:
+        """Delete one transaction (`transaction_id`, of `tag` if given too) or a whole session of `tenant`;
+        how many."""
         if not transaction_id and not tag:
             raise InvalidRequestError("give transactionId or tag (or both)")
         if tag:
             checked_tag(tag)
         if transaction_id:
             checked_id(transaction_id)
-            record = await self.repository.get_any(transaction_id)
+            record = await self.repository.get_own(transaction_id, tenant)
             if record is None or (tag and record.tag != tag):
                 raise NotFoundError(
                     f"no liveness transaction {transaction_id}" + (f" in tag {tag}" if tag else "")
@@ -182,8 +199,21 @@ class LivenessTransactions:
             return 1
         assert tag is not None
         count = 0
-        for found_id in await self.repository.ids_of_tag(tag):
-            record = await self.repository.get_any(found_id)
+        for found_id in await self.repository.ids_of_tag(tag, tenant):
+            record = await self.repository.get_own(found_id, tenant)
+            if record is not None:
+                await self.remove(record)
+                count += 1
+        return count
+
+    async def delete_tenant(self, tenant: str) -> int:
+        """Every transaction of `tenant` with its media; how many. All are marked DELETING first, in one
+        statement: a crash part way leaves them for housekeeping's stuck-deletion pass."""
+        tenant = valid_tenant(tenant)
+        await self.repository.mark_tenant_deleting(tenant, self.clock())
+        count = 0
+        for transaction_id in await self.repository.ids_of_tenant(tenant):
+            record = await self.repository.get_any(transaction_id)
             if record is not None:
                 await self.remove(record)
                 count += 1

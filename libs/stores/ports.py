@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from libs.tenants import DEFAULT_TENANT
+
 Row = Mapping[str, Any]
 
 
@@ -87,6 +89,7 @@ class VectorRecord:
     person_id: str
     vector: np.ndarray  # float32 (128,), L2-normalised
     groups: tuple[str, ...]  # the person's group ids, for filtered search
+    tenant: str = DEFAULT_TENANT  # the person's tenant; every search is confined to one
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,10 @@ class VectorHit:
 
 
 class VectorIndex(Protocol):
-    """Approximate nearest-neighbour search over face descriptors, filterable by group."""
+    """Approximate nearest-neighbour search over face descriptors of one tenant, filterable by group.
+
+    Image and person ids are unique across tenants (uuid4 made by the service), so the id-keyed writes need
+    no tenant; `search` always filters by one, so no caller can search across tenants."""
 
     @property
     def max_limit(self) -> int:
@@ -113,13 +119,17 @@ class VectorIndex(Protocol):
     async def delete_person(self, person_id: str) -> None: ...
 
     async def set_groups(self, person_id: str, groups: Sequence[str]) -> None:
-        """Replace the group list on every vector of the person (group membership changed)."""
+        """Replace the group list on every vector of the person (membership changed); the tenant stays."""
         ...
 
     async def search(
-        self, vector: np.ndarray, limit: int, groups: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        limit: int,
+        groups: Sequence[str] | None = None,
+        tenant: str = DEFAULT_TENANT,
     ) -> list[VectorHit]:
-        """The `limit` nearest vectors, best first; with `groups`, only vectors in at least one of them.
+        """The `limit` nearest vectors of `tenant`, best first; with `groups`, only vectors in at least one.
 
         Results must reflect every write that returned before the search started (read-your-writes).
         """
@@ -134,6 +144,8 @@ class VectorIndex(Protocol):
         False when there were none. Deleted vectors left in an HNSW graph cost its neighbours recall."""
         ...
 
-    async def count(self) -> int: ...
+    async def count(self, tenant: str | None = None) -> int:
+        """Stored vectors, of one tenant or (None) of all."""
+        ...
 
     async def close(self) -> None: ...

@@ -41,10 +41,12 @@ from libs.stores.milvus_collection import (
     GROUP_KEYS_LENGTH,
     MAX_GROUPS,
     MAX_TOPK,
+    TENANT,
     ensure_collection,
 )
 from libs.stores.milvus_location import MilvusLocation
 from libs.stores.ports import VectorHit, VectorRecord
+from libs.tenants import DEFAULT_TENANT, valid_tenant
 
 T = TypeVar("T")
 
@@ -63,11 +65,17 @@ _PLAIN_ID = re.compile(r"[A-Za-z0-9-]+")
 
 
 def _row(
-    image_id: str, person_id: str, groups: Sequence[str], vector: Any, group_field: str
+    image_id: str, person_id: str, tenant: str, groups: Sequence[str], vector: Any, group_field: str
 ) -> dict[str, Any]:
     if len(groups) > MAX_GROUPS:
         raise ValueError(f"a vector can carry at most {MAX_GROUPS} groups, not {len(groups)}")
-    row = {"image_id": image_id, "person_id": person_id, "groups": list(groups), "vector": _vector(vector)}
+    row = {
+        "image_id": image_id,
+        "person_id": person_id,
+        TENANT: valid_tenant(tenant),
+        "groups": list(groups),
+        "vector": _vector(vector),
+    }
     if group_field == GROUP_HASHES:
         row[GROUP_HASHES] = [_group_hash(group) for group in groups]
     elif group_field == GROUP_KEYS:
@@ -94,6 +102,10 @@ def _group_condition(groups: Sequence[str], group_field: str) -> str:
     if group_field == GROUP_KEYS and all(_PLAIN_ID.fullmatch(group) for group in groups):
         return " or ".join(f'{GROUP_KEYS} like "%|{group}|%"' for group in groups)
     return f"array_contains_any(groups, {_quoted(groups)})"
+
+
+def _tenant_condition(tenant: str) -> str:
+    return f"{TENANT} == {json.dumps(valid_tenant(tenant))}"
 
 
 class MilvusVectorIndex:
@@ -164,7 +176,14 @@ class MilvusVectorIndex:
 
     async def upsert(self, records: Sequence[VectorRecord]) -> None:
         rows = [
-            _row(record.image_id, record.person_id, record.groups, record.vector, self._group_field)
+            _row(
+                record.image_id,
+                record.person_id,
+                record.tenant,
+                record.groups,
+                record.vector,
+                self._group_field,
+            )
             for record in records
         ]
         for start in range(0, len(rows), _BATCH):
@@ -208,14 +227,21 @@ class MilvusVectorIndex:
             rows = self._client.query(
                 self._collection,
                 filter=f"person_id == {json.dumps(person_id)}",
-                output_fields=["image_id", "person_id", "vector"],
+                output_fields=["image_id", "person_id", TENANT, "vector"],
                 limit=MAX_TOPK,
                 consistency_level=self._consistency,
                 timeout=self._timeout,
             )
             if rows:
                 updated = [
-                    _row(row["image_id"], row["person_id"], groups, row["vector"], self._group_field)
+                    _row(
+                        row["image_id"],
+                        row["person_id"],
+                        row[TENANT],
+                        groups,
+                        row["vector"],
+                        self._group_field,
+                    )
                     for row in rows
                 ]
                 self._client.upsert(self._collection, updated, timeout=self._timeout)
@@ -223,12 +249,19 @@ class MilvusVectorIndex:
         await self._run(regroup)
 
     async def search(
-        self, vector: np.ndarray, limit: int, groups: Sequence[str] | None = None
+        self,
+        vector: np.ndarray,
+        limit: int,
+        groups: Sequence[str] | None = None,
+        tenant: str = DEFAULT_TENANT,
     ) -> list[VectorHit]:
         if limit <= 0 or (groups is not None and not groups):
             return []  # no group to search in: nothing can match
         limit = min(limit, MAX_TOPK)
-        condition = _group_condition(groups, self._group_field) if groups else ""
+        # The tenant condition comes first and always: on the partition key it also picks the partition.
+        condition = _tenant_condition(tenant)
+        if groups:
+            condition += f" and ({_group_condition(groups, self._group_field)})"
         query = _vector(vector)
 
         def run() -> list[Any]:
@@ -301,11 +334,12 @@ class MilvusVectorIndex:
             raise
         return True
 
-    async def count(self) -> int:
+    async def count(self, tenant: str | None = None) -> int:
+        condition = "" if tenant is None else _tenant_condition(tenant)
         rows = await self._run(
             lambda: self._client.query(
                 self._collection,
-                filter="",
+                filter=condition,
                 output_fields=["count(*)"],
                 consistency_level=self._consistency,
                 timeout=self._timeout,

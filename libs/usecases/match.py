@@ -29,6 +29,7 @@ from libs.errors import (
 )
 from libs.faces.compare import cosine_matrix, distance_from_cosine, similarity_from_cosine
 from libs.faces.ports import FaceAnalyzer
+from libs.tenants import DEFAULT_TENANT
 from libs.usecases.faces import CropRequest, FaceFinding, analyze, crop_spec, decode
 from libs.usecases.ports import LivenessPortraitSource
 
@@ -198,8 +199,11 @@ def compare_images(images: Sequence[ComparedImage]) -> tuple[FaceComparison, ...
     return tuple(results)
 
 
-async def liveness_portrait(source: LivenessPortraitSource | None, transaction_id: str, where: str) -> bytes:
-    """The portrait of a confirmed liveness transaction, for the input `where` (e.g. "images[0]").
+async def liveness_portrait(
+    source: LivenessPortraitSource | None, transaction_id: str, where: str, tenant: str
+) -> bytes:
+    """The portrait of a confirmed liveness transaction of the caller's `tenant`, for the input `where`
+    (e.g. "images[0]").
 
     404 when the transaction does not exist, 400 when its liveness was not confirmed (or not decided yet),
     503 when this service has no liveness service to ask."""
@@ -209,7 +213,7 @@ async def liveness_portrait(source: LivenessPortraitSource | None, transaction_i
             f"{field}: this service is not connected to a liveness service (liveness_target)"
         )
     try:
-        found = await source.portrait(transaction_id)
+        found = await source.portrait(transaction_id, tenant)
     except NotFoundError:
         raise NotFoundError(f"{field}: no liveness transaction {transaction_id}") from None
     if found.status is None:
@@ -223,9 +227,10 @@ async def liveness_portrait(source: LivenessPortraitSource | None, transaction_i
 
 
 async def resolve_liveness_images(
-    request: MatchRequest, source: LivenessPortraitSource | None
+    request: MatchRequest, source: LivenessPortraitSource | None, tenant: str = DEFAULT_TENANT
 ) -> MatchRequest:
-    """`request` with every image given by `livenessTransactionId` replaced by its transaction's portrait."""
+    """`request` with every image given by `livenessTransactionId` replaced by the portrait of that
+    transaction of the caller's `tenant`."""
     if not any(image.liveness_transaction_id for image in request.images):
         return request
     images = []
@@ -237,7 +242,7 @@ async def resolve_liveness_images(
                 raise InvalidRequestError(f"{where}: give data or livenessTransactionId, not both")
             image = replace(
                 image,
-                data=await liveness_portrait(source, transaction_id, where),
+                data=await liveness_portrait(source, transaction_id, where, tenant),
                 liveness_transaction_id=None,
             )
         images.append(image)

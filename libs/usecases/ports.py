@@ -46,6 +46,7 @@ class LivenessPortrait:
 
 
 class LivenessPortraitSource(Protocol):
-    async def portrait(self, transaction_id: str) -> LivenessPortrait:
-        """The transaction's verdict and portrait; NotFoundError when there is no such transaction."""
+    async def portrait(self, transaction_id: str, tenant: str) -> LivenessPortrait:
+        """The transaction's verdict and portrait; NotFoundError when `tenant` has no such transaction
+        (another tenant's transaction is absent: it must not serve as this caller's input)."""
         ...

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import grpc
 
 from libs.errors import VisageError
+from libs.tenants import DEFAULT_TENANT, TENANT_METADATA_KEY, valid_tenant
 
 REQUEST_ID_KEY = "x-request-id"
 # Client-chosen text goes into logs: bounded, and through %r so it cannot forge extra lines.
@@ -26,12 +27,25 @@ class CallRecord:
     outcome: str = ""
 
 
+def _metadata(context: grpc.aio.ServicerContext, name: str) -> str | None:
+    for key, value in context.invocation_metadata() or ():
+        if key == name:
+            return value if isinstance(value, str) else value.decode("utf-8", "replace")
+    return None
+
+
 def request_id(context: grpc.aio.ServicerContext) -> str:
     """The `x-request-id` metadata value, or "" when the caller sent none."""
-    for key, value in context.invocation_metadata() or ():
-        if key == REQUEST_ID_KEY:
-            return value if isinstance(value, str) else value.decode("utf-8", "replace")
-    return ""
+    return _metadata(context, REQUEST_ID_KEY) or ""
+
+
+def tenant(context: grpc.aio.ServicerContext) -> str:
+    """The caller's tenant (`visage-tenant` metadata, set by the gateway from the API key).
+
+    Absent: `DEFAULT_TENANT`, since inside the mTLS mesh only the gateway and tests call. Malformed:
+    InvalidRequestError, so call it inside `logged_call` and the error table answers INVALID_ARGUMENT."""
+    value = _metadata(context, TENANT_METADATA_KEY)
+    return DEFAULT_TENANT if value is None else valid_tenant(value)
 
 
 @contextmanager

@@ -35,8 +35,10 @@ class LivenessPortraitClient:
         self._stub = liveness_pb2_grpc.LivenessServiceStub(channel)
         self._timeout = timeout_seconds
 
-    async def portrait(self, transaction_id: str) -> LivenessPortrait:
-        request = liveness_pb2.GetTransactionPortraitRequest(transaction_id=transaction_id)
+    async def portrait(self, transaction_id: str, tenant: str) -> LivenessPortrait:
+        # The tenant goes in the request, not as metadata: this call is the service's own, on behalf of
+        # its caller, and the field keeps that visible in the contract.
+        request = liveness_pb2.GetTransactionPortraitRequest(transaction_id=transaction_id, tenant=tenant)
         try:
             answer = await self._stub.GetTransactionPortrait(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as error:

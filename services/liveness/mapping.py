@@ -18,8 +18,8 @@ def start_command(
         type=request.type if request.HasField("type") else None,
         tag=request.tag if request.HasField("tag") else None,
         metadata=json_format.MessageToDict(request.metadata) if request.HasField("metadata") else {},
-        tenant=request.tenant,
-        env=request.env,
+        label_tenant=request.tenant,  # Regula's label, not the caller's tenant (that comes as metadata)
+        label_env=request.env,
     )
 
 

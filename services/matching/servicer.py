@@ -8,7 +8,7 @@ from visage.matching.v1 import descriptors_pb2, matching_pb2, matching_pb2_grpc
 from libs.usecases import compute_descriptors, match_faces
 from libs.usecases.match import resolve_liveness_images
 from libs.usecases.ports import LivenessPortraitSource
-from services.common.calls import logged_call
+from services.common.calls import logged_call, tenant
 from services.common.inference import InferenceRunner
 from services.matching.mapping import (
     descriptors_request,
@@ -39,7 +39,7 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
         self, request: matching_pb2.MatchRequest, context: grpc.aio.ServicerContext
     ) -> matching_pb2.MatchResponse:
         with logged_call(context, "Match", request.tag) as call:
-            command = await resolve_liveness_images(match_request(request), self._liveness)
+            command = await resolve_liveness_images(match_request(request), self._liveness, tenant(context))
             result = await self._runner.run(
                 lambda engine: match_faces(engine, command, self._limits, self._limit_per_image_type)
             )

@@ -16,7 +16,7 @@ from libs.faces import FaceEngine
 from libs.identification import GroupFields, Identification, PageRequest, PersonFields, SearchQuery, Upload
 from libs.stores.ports import ObjectStore
 from tests.fixtures_stores import StoresUnderTest
-from tests.identification_support import KATY, OBAMA, Clock, build, photo
+from tests.identification_support import KATY, OBAMA, Clock, build, photo, photo_keys
 from tests.milvus_server import MilvusStandaloneServer
 from tests.stores_support import MotoS3Server
 
@@ -51,7 +51,7 @@ async def _rows(stores: StoresUnderTest, table: str) -> list[dict[str, object]]:
 
 
 async def _objects(stores: StoresUnderTest) -> set[str]:
-    return {key async for key in stores.objects.keys("persons/")}
+    return await photo_keys(stores.objects)
 
 
 async def _vectors(stores: StoresUnderTest) -> set[str]:

@@ -132,9 +132,10 @@ async def test_a_passive_check_is_started_submitted_decided_and_read_back(
     assert content_type == "image/jpeg" and decode_image(portrait).shape[2] == 3
     assert await desk.transactions.media(record.id, "video") == (TINY_WEBM, "video/webm")
     assert (await desk.transactions.media(record.id, "frame-2"))[0] == frames[2]
-    # Regula's session layout: .../year=/month=/day=/hour=/minute=/{tag}/{transactionId}/
+    # Regula's session layout under the tenant's prefix: .../year=/month=/day=/hour=/minute=/{tag}/{id}/
     keys = await desk.keys()
-    assert len(keys) == 5 and all(key.startswith("liveness/year=2026/month=09/day=21/hour=") for key in keys)
+    layout = "tenants/default/liveness/year=2026/month=09/day=21/hour="
+    assert len(keys) == 5 and all(key.startswith(layout) for key in keys)
     assert all(f"/session-1/{record.id}/" in key for key in keys)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import numpy as np
 import pytest
 from pymilvus import DataType, MilvusClient
 
+from libs.errors import InvalidRequestError, UnavailableError
 from libs.stores.factory import open_vectors
 from libs.stores.milvus_collection import MAX_TOPK
 from libs.stores.milvus_location import MilvusLocation
@@ -84,11 +86,12 @@ async def test_group_names_match_exactly(stores: StoresUnderTest) -> None:
     assert await stores.vectors.search(vectors[0], 10, ["x"]) == []
 
 
-async def test_a_collection_made_before_the_group_copies_still_filters(stores: StoresUnderTest) -> None:
-    # Collections created before GROUP_HASHES / GROUP_KEYS have only the `groups` array; they keep working.
-    # On the server only: closing a second index on the Lite file would stop the fixture's Lite server too.
+async def test_a_collection_made_before_tenants_is_refused_at_open(stores: StoresUnderTest) -> None:
+    # Without a `tenant` field a search could not be confined to one tenant: the index refuses to open it,
+    # saying what to do, rather than search it unfiltered. On the server only: closing a second index on
+    # the Lite file would stop the fixture's Lite server too.
     if stores.kind != "server":
-        pytest.skip("the `groups` array path on Lite is covered by test_group_names_match_exactly")
+        pytest.skip("one schema check for both flavours (milvus_collection.ensure_collection)")
     settings = stores.settings.model_copy(update={"collection": f"legacy_{uuid.uuid4().hex[:8]}"})
     client = MilvusLocation.parse(settings.vectors_location()).connect(5.0)
     schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -101,18 +104,46 @@ async def test_a_collection_made_before_the_group_copies_still_filters(stores: S
         "vector", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 64}
     )
     client.create_collection(settings.collection, schema=schema, index_params=index_params)
-    vectors = await open_vectors(settings)
     try:
-        records, gallery_vectors = gallery(48)
-        await vectors.upsert(records)
-        hits = await vectors.search(gallery_vectors[10], 48, ["g1"])
-        assert sorted(hit.image_id for hit in hits) == sorted(
-            f"i{i}" for i in range(48) if i % 4 and i % 3 == 1
-        )
+        with pytest.raises(UnavailableError, match=r"made before tenants.*new collection"):
+            await open_vectors(settings)
     finally:
-        await vectors.close()
         client.drop_collection(settings.collection)
         client.close()
+
+
+async def test_every_search_is_confined_to_one_tenant(stores: StoresUnderTest) -> None:
+    # The same vectors stored for two tenants (a person enrolled by both with the same photo): each tenant's
+    # search, with or without groups, finds only its own; the default tenant is a tenant like the others.
+    records, vectors = gallery(48)
+    await stores.vectors.upsert(
+        [dataclasses.replace(record, image_id=f"a-{record.image_id}", tenant="a") for record in records]
+    )
+    await stores.vectors.upsert(
+        [dataclasses.replace(record, image_id=f"b-{record.image_id}", tenant="b") for record in records]
+    )
+    for tenant in ("a", "b"):
+        hits = await stores.vectors.search(vectors[5], 48, tenant=tenant)
+        assert len(hits) == 48 and {hit.image_id[:2] for hit in hits} == {f"{tenant}-"}
+        assert hits[0].image_id == f"{tenant}-i5"
+        grouped = await stores.vectors.search(vectors[5], 48, ["g1"], tenant=tenant)
+        assert sorted(hit.image_id for hit in grouped) == sorted(
+            f"{tenant}-i{i}" for i in range(48) if i % 4 and i % 3 == 1
+        )
+        assert await stores.vectors.count(tenant) == 48
+    assert await stores.vectors.search(vectors[5], 48) == []  # nothing of tenant "default"
+    assert await stores.vectors.search(vectors[5], 48, tenant="c") == []
+    assert await stores.vectors.count() == 96 and await stores.vectors.count("c") == 0
+    # Group lists change without moving a vector to another tenant.
+    await stores.vectors.set_groups("p1", ["vip"])
+    vip = await stores.vectors.search(vectors[1], 48, ["vip"], tenant="b")
+    assert sorted(hit.image_id for hit in vip) == sorted(f"b-i{i}" for i in range(48) if i % 8 == 1)
+    await stores.vectors.delete_person("p1")
+    assert await stores.vectors.count("a") == await stores.vectors.count("b") == 42
+    with pytest.raises(InvalidRequestError):
+        await stores.vectors.search(vectors[5], 5, tenant="Not A Tenant")
+    with pytest.raises(InvalidRequestError):
+        await stores.vectors.upsert([dataclasses.replace(records[0], tenant="")])
 
 
 async def test_compaction_starts_only_after_deletes(stores: StoresUnderTest) -> None:

@@ -50,9 +50,9 @@ class TransactionPortraits:
         self.transactions = transactions
         self.asked: list[str] = []
 
-    async def portrait(self, transaction_id: str) -> LivenessPortrait:
+    async def portrait(self, transaction_id: str, tenant: str) -> LivenessPortrait:
         self.asked.append(transaction_id)
-        view, data, _content_type = await self.transactions.portrait(transaction_id)
+        view, data, _content_type = await self.transactions.portrait(transaction_id, tenant)
         return LivenessPortrait(status=view.status, code=view.code, data=data)
 
 

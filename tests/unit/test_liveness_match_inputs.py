@@ -10,6 +10,7 @@ from libs.errors import (
     NotFoundError,
     UnavailableError,
 )
+from libs.tenants import DEFAULT_TENANT
 from libs.usecases.match import MatchImage, MatchRequest, resolve_liveness_images
 from libs.usecases.ports import LivenessPortrait
 
@@ -26,7 +27,8 @@ class Transactions:
     def __init__(self) -> None:
         self.asked: list[str] = []
 
-    async def portrait(self, transaction_id: str) -> LivenessPortrait:
+    async def portrait(self, transaction_id: str, tenant: str) -> LivenessPortrait:
+        assert tenant == DEFAULT_TENANT  # a call without a tenant of its own is the default tenant's
         self.asked.append(transaction_id)
         known = {
             CONFIRMED: LivenessPortrait(0, 0, b"\xff\xd8\xffportrait"),

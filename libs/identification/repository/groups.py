@@ -1,5 +1,8 @@
 """Groups and memberships in SQL. Every membership change bumps the persons' `groups_version` and marks
-their vectors stale, in the same transaction, so the vector index can be brought in line afterwards."""
+their vectors stale, in the same transaction, so the vector index can be brought in line afterwards.
+
+A group id from a client is matched with the caller's tenant in SQL (a group of another tenant is absent);
+memberships join a person and a group of one tenant, since both were found in it before the write."""
 
 from __future__ import annotations
 
@@ -19,65 +22,84 @@ from libs.stores.ports import Database
 NEWEST_FIRST = "ORDER BY g.created_at DESC, g.id DESC"
 
 
-async def insert_group(db: Database, group: Group) -> None:
+async def insert_group(db: Database, group: Group, tenant: str) -> None:
     await db.execute(
-        "INSERT INTO groups (id, name, metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, NULL)",
+        "INSERT INTO groups (id, tenant, name, metadata, created_at, updated_at)"
+        " VALUES ($1, $5, $2, $3, $4, NULL)",
         group.id,
         group.name,
         dump_json(group.metadata),
         group.created_at,
+        tenant,
     )
 
 
-async def get_group(db: Database, group_id: str) -> Group | None:
-    row = await db.fetchrow(f"SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1", group_id)
+async def get_group(db: Database, group_id: str, tenant: str) -> Group | None:
+    row = await db.fetchrow(
+        f"SELECT {GROUP_COLUMNS} FROM groups g WHERE g.id = $1 AND g.tenant = $2", group_id, tenant
+    )
     return None if row is None else group_from_row(row)
 
 
-async def list_groups(db: Database, offset: int, limit: int) -> tuple[list[Group], int]:
-    total = await db.fetchrow("SELECT COUNT(*) AS n FROM groups")
+async def list_groups(db: Database, offset: int, limit: int, tenant: str) -> tuple[list[Group], int]:
+    total = await db.fetchrow("SELECT COUNT(*) AS n FROM groups WHERE tenant = $1", tenant)
     rows = await db.fetch(
-        f"SELECT {GROUP_COLUMNS} FROM groups g {NEWEST_FIRST} LIMIT $1 OFFSET $2", limit, offset
+        f"SELECT {GROUP_COLUMNS} FROM groups g WHERE g.tenant = $1 {NEWEST_FIRST} LIMIT $2 OFFSET $3",
+        tenant,
+        limit,
+        offset,
     )
     return [group_from_row(row) for row in rows], int(total["n"]) if total else 0
 
 
 async def list_person_groups(
-    db: Database, person_id: str, offset: int, limit: int
+    db: Database, person_id: str, offset: int, limit: int, tenant: str
 ) -> tuple[list[Group], int]:
-    joined = "groups g JOIN person_groups m ON m.group_id = g.id WHERE m.person_id = $1"
-    total = await db.fetchrow(f"SELECT COUNT(*) AS n FROM {joined}", person_id)
+    joined = "groups g JOIN person_groups m ON m.group_id = g.id WHERE m.person_id = $1 AND g.tenant = $2"
+    total = await db.fetchrow(f"SELECT COUNT(*) AS n FROM {joined}", person_id, tenant)
     rows = await db.fetch(
-        f"SELECT {GROUP_COLUMNS} FROM {joined} {NEWEST_FIRST} LIMIT $2 OFFSET $3", person_id, limit, offset
+        f"SELECT {GROUP_COLUMNS} FROM {joined} {NEWEST_FIRST} LIMIT $3 OFFSET $4",
+        person_id,
+        tenant,
+        limit,
+        offset,
     )
     return [group_from_row(row) for row in rows], int(total["n"]) if total else 0
 
 
-async def update_group(db: Database, group_id: str, name: str, metadata_json: str | None, now: int) -> bool:
+async def update_group(
+    db: Database, group_id: str, name: str, metadata_json: str | None, now: int, tenant: str
+) -> bool:
     changed = await db.execute(
-        "UPDATE groups SET name = $2, metadata = COALESCE($3, metadata), updated_at = $4 WHERE id = $1",
+        "UPDATE groups SET name = $2, metadata = COALESCE($3, metadata), updated_at = $4"
+        " WHERE id = $1 AND tenant = $5",
         group_id,
         name,
         metadata_json,
         now,
+        tenant,
     )
     return changed == 1
 
 
-async def missing_groups(db: Database, group_ids: Sequence[str]) -> list[str]:
-    """The ids of `group_ids` that name no group, in the given order."""
+async def missing_groups(db: Database, group_ids: Sequence[str], tenant: str) -> list[str]:
+    """The ids of `group_ids` that name no group of `tenant`, in the given order."""
     present: set[str] = set()
     for part in chunks(list(group_ids)):
-        rows = await db.fetch(f"SELECT id FROM groups WHERE id IN ({placeholders(1, len(part))})", *part)
+        rows = await db.fetch(
+            f"SELECT id FROM groups WHERE tenant = $1 AND id IN ({placeholders(2, len(part))})",
+            tenant,
+            *part,
+        )
         present.update(row["id"] for row in rows)
     return [group_id for group_id in group_ids if group_id not in present]
 
 
-async def require_groups(db: Database, group_ids: Sequence[str]) -> None:
-    """NotFoundError naming the first of `group_ids` that is no group."""
+async def require_groups(db: Database, group_ids: Sequence[str], tenant: str) -> None:
+    """NotFoundError naming the first of `group_ids` that is no group of `tenant`."""
     if not group_ids:
         return
-    missing = await missing_groups(db, group_ids)
+    missing = await missing_groups(db, group_ids, tenant)
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise NotFoundError(f"group {missing[0]} not found{more}")
@@ -163,6 +185,11 @@ async def clear_stale(db: Database, person_id: str, version: int) -> bool:
         "UPDATE persons SET vectors_stale = 0 WHERE id = $1 AND groups_version = $2", person_id, version
     )
     return changed == 1
+
+
+async def delete_tenant_groups(db: Database, tenant: str) -> int:
+    """Every group of the tenant and its memberships (call after its persons are marked `deleting`)."""
+    return await db.execute("DELETE FROM groups WHERE tenant = $1", tenant)
 
 
 async def stale_persons(db: Database, limit: int) -> list[str]:

@@ -18,6 +18,10 @@ from libs.identification.repository.rows import (
 from libs.stores.ports import Database, Row
 
 NEWEST_FIRST = "ORDER BY i.created_at DESC, i.id DESC"
+# A `ready` image ($1) of a visible ($3 = now) person ($2) of the tenant ($4), the caller.
+_OWN_IMAGE = (
+    f"i.id = $1 AND i.person_id = $2 AND i.state = 'ready' AND p.tenant = $4 AND {visible_person('p', 3)}"
+)
 # The person columns next to IMAGE_COLUMNS, renamed where the names clash.
 _PERSON_OF_IMAGE = (
     "p.name, p.external_id, p.metadata AS person_metadata, p.created_at AS person_created_at,"
@@ -25,15 +29,16 @@ _PERSON_OF_IMAGE = (
 )
 
 
-async def insert_pending(db: Database, image: Image, model: str, now: int) -> bool:
-    """Insert the row as `pending` if its person is visible; False when it is not (one statement)."""
+async def insert_pending(db: Database, image: Image, model: str, now: int, tenant: str) -> bool:
+    """Insert the row as `pending` if its person is visible in `tenant`; False when not (one statement)."""
     # CAST gives PostgreSQL the parameter types that INSERT ... SELECT cannot infer.
     changed = await db.execute(
         "INSERT INTO images (id, person_id, state, state_changed_at, content_type, object_key, metadata,"
         " model, created_at, updated_at)"
         " SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), 'pending', CAST($3 AS BIGINT), CAST($4 AS TEXT),"
         " CAST($5 AS TEXT), CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS BIGINT), NULL"
-        f" WHERE EXISTS (SELECT 1 FROM persons p WHERE p.id = $2 AND {visible_person('p', 3)})",
+        " WHERE EXISTS (SELECT 1 FROM persons p WHERE p.id = $2 AND p.tenant = $9"
+        f" AND {visible_person('p', 3)})",
         image.id,
         image.person_id,
         now,
@@ -42,6 +47,7 @@ async def insert_pending(db: Database, image: Image, model: str, now: int) -> bo
         dump_json(image.metadata),
         model,
         image.created_at,
+        tenant,
     )
     return changed == 1
 
@@ -56,15 +62,17 @@ async def mark_ready(db: Database, image_id: str, now: int) -> bool:
     return changed == 1
 
 
-async def mark_deleting(db: Database, person_id: str, image_id: str, now: int) -> tuple[bool, str | None]:
+async def mark_deleting(
+    db: Database, person_id: str, image_id: str, now: int, tenant: str
+) -> tuple[bool, str | None]:
     """`ready → deleting` for a visible person's image: (found, its object key or None if not kept)."""
     async with db.transaction() as tx:
         row = await tx.fetchrow(
-            "SELECT i.object_key FROM images i JOIN persons p ON p.id = i.person_id"
-            f" WHERE i.id = $1 AND i.person_id = $2 AND i.state = 'ready' AND {visible_person('p', 3)}",
+            f"SELECT i.object_key FROM images i JOIN persons p ON p.id = i.person_id WHERE {_OWN_IMAGE}",
             image_id,
             person_id,
             now,
+            tenant,
         )
         if row is None:
             return False, None
@@ -80,13 +88,13 @@ async def delete_image_row(db: Database, image_id: str) -> None:
     await db.execute("DELETE FROM images WHERE id = $1", image_id)
 
 
-async def get_ready(db: Database, person_id: str, image_id: str, now: int) -> Image | None:
+async def get_ready(db: Database, person_id: str, image_id: str, now: int, tenant: str) -> Image | None:
     row = await db.fetchrow(
-        f"SELECT {IMAGE_COLUMNS} FROM images i JOIN persons p ON p.id = i.person_id"
-        f" WHERE i.id = $1 AND i.person_id = $2 AND i.state = 'ready' AND {visible_person('p', 3)}",
+        f"SELECT {IMAGE_COLUMNS} FROM images i JOIN persons p ON p.id = i.person_id WHERE {_OWN_IMAGE}",
         image_id,
         person_id,
         now,
+        tenant,
     )
     return None if row is None else image_from_row(row)
 
@@ -142,6 +150,7 @@ async def search_candidates(
     db: Database,
     image_ids: Sequence[str],
     now: int,
+    tenant: str,
     group_ids: Sequence[str] = (),
     names: NameFilter | None = None,
 ) -> dict[str, Row]:
@@ -149,18 +158,18 @@ async def search_candidates(
     id → its row (the image's columns and its person's, see `candidate_persons`). The rows stay unparsed:
     most candidates rank below the persons a search returns.
 
-    SQL has the last word on membership: a vector whose group list is stale cannot leak a person into a
-    group search."""
+    SQL has the last word on membership and tenant: a vector whose group list is stale cannot leak a person
+    into a group search, nor a vector index that ignored its filter a person of another tenant."""
     if names is not None and names.keep and not names.names:
         return {}  # "in" an empty list keeps nobody
     candidates: dict[str, Row] = {}
     for part in chunks(list(image_ids)):
-        args: list[object] = [now, *part]
+        args: list[object] = [now, tenant, *part]
         sql = (
             f"SELECT {IMAGE_COLUMNS}, {_PERSON_OF_IMAGE}"
             " FROM images i JOIN persons p ON p.id = i.person_id"
-            f" WHERE i.id IN ({placeholders(2, len(part))}) AND i.state = 'ready'"
-            f" AND {visible_person('p', 1)}"
+            f" WHERE i.id IN ({placeholders(3, len(part))}) AND i.state = 'ready'"
+            f" AND p.tenant = $2 AND {visible_person('p', 1)}"
         )
         if group_ids:
             first = len(args) + 1

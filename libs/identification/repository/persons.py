@@ -2,6 +2,10 @@
 
 Lists are newest first: `ORDER BY created_at DESC, id DESC`. Regula says "sorted by decreasing ID value",
 but ids are random uuids whose order means nothing to a user; so Visage sorts by creation, ties by id.
+
+Every function that takes an id from a client also takes the caller's tenant and matches it in SQL: a person
+of another tenant is found nowhere, as if absent. Functions without a tenant serve the deletion machinery
+and the reconciler, which work on ids the service itself found.
 """
 
 from __future__ import annotations
@@ -23,17 +27,18 @@ from libs.stores.ports import Database, Row
 NEWEST_FIRST = "ORDER BY p.created_at DESC, p.id DESC"
 
 
-async def insert_person(db: Database, person: Person) -> None:
+async def insert_person(db: Database, person: Person, tenant: str) -> None:
     """The row and its memberships; call inside a transaction (groups are checked by the caller)."""
     await db.execute(
-        "INSERT INTO persons (id, name, external_id, metadata, created_at, updated_at, expire_at, state,"
-        " state_changed_at) VALUES ($1, $2, $3, $4, $5, NULL, $6, 'ready', $5)",
+        "INSERT INTO persons (id, tenant, name, external_id, metadata, created_at, updated_at, expire_at,"
+        " state, state_changed_at) VALUES ($1, $7, $2, $3, $4, $5, NULL, $6, 'ready', $5)",
         person.id,
         person.name,
         person.external_id,
         dump_json(person.metadata),
         person.created_at,
         person.expire_at,
+        tenant,
     )
     for order, group_id in enumerate(person.groups):
         await db.execute(
@@ -44,27 +49,32 @@ async def insert_person(db: Database, person: Person) -> None:
         )
 
 
-async def visible_person_row(db: Database, person_id: str, now: int) -> Row | None:
+async def visible_person_row(db: Database, person_id: str, now: int, tenant: str) -> Row | None:
     return await db.fetchrow(
-        f"SELECT {PERSON_COLUMNS} FROM persons p WHERE p.id = $1 AND {visible_person('p', 2)}",
+        f"SELECT {PERSON_COLUMNS} FROM persons p WHERE p.id = $1 AND p.tenant = $3"
+        f" AND {visible_person('p', 2)}",
         person_id,
         now,
+        tenant,
     )
 
 
-async def get_person(db: Database, person_id: str, now: int) -> Person | None:
-    row = await visible_person_row(db, person_id, now)
+async def get_person(db: Database, person_id: str, now: int, tenant: str) -> Person | None:
+    row = await visible_person_row(db, person_id, now, tenant)
     if row is None:
         return None
     return (await with_groups(db, [row]))[0]
 
 
-async def list_persons(db: Database, offset: int, limit: int, now: int) -> tuple[list[Person], int]:
-    total = await db.fetchrow(f"SELECT COUNT(*) AS n FROM persons p WHERE {visible_person('p', 1)}", now)
+async def list_persons(
+    db: Database, offset: int, limit: int, now: int, tenant: str
+) -> tuple[list[Person], int]:
+    where = f"p.tenant = $2 AND {visible_person('p', 1)}"
+    total = await db.fetchrow(f"SELECT COUNT(*) AS n FROM persons p WHERE {where}", now, tenant)
     rows = await db.fetch(
-        f"SELECT {PERSON_COLUMNS} FROM persons p WHERE {visible_person('p', 1)} {NEWEST_FIRST}"
-        " LIMIT $2 OFFSET $3",
+        f"SELECT {PERSON_COLUMNS} FROM persons p WHERE {where} {NEWEST_FIRST} LIMIT $3 OFFSET $4",
         now,
+        tenant,
         limit,
         offset,
     )
@@ -72,17 +82,18 @@ async def list_persons(db: Database, offset: int, limit: int, now: int) -> tuple
 
 
 async def list_group_persons(
-    db: Database, group_id: str, offset: int, limit: int, now: int
+    db: Database, group_id: str, offset: int, limit: int, now: int, tenant: str
 ) -> tuple[list[Person], int]:
     joined = (
         "persons p JOIN person_groups m ON m.person_id = p.id"
-        f" WHERE m.group_id = $1 AND {visible_person('p', 2)}"
+        f" WHERE m.group_id = $1 AND p.tenant = $3 AND {visible_person('p', 2)}"
     )
-    total = await db.fetchrow(f"SELECT COUNT(*) AS n FROM {joined}", group_id, now)
+    total = await db.fetchrow(f"SELECT COUNT(*) AS n FROM {joined}", group_id, now, tenant)
     rows = await db.fetch(
-        f"SELECT {PERSON_COLUMNS} FROM {joined} {NEWEST_FIRST} LIMIT $3 OFFSET $4",
+        f"SELECT {PERSON_COLUMNS} FROM {joined} {NEWEST_FIRST} LIMIT $4 OFFSET $5",
         group_id,
         now,
+        tenant,
         limit,
         offset,
     )
@@ -108,13 +119,14 @@ async def groups_of(db: Database, person_ids: Sequence[str]) -> dict[str, tuple[
     return {person_id: tuple(ids) for person_id, ids in found.items()}
 
 
-async def existing_visible(db: Database, person_ids: Sequence[str], now: int) -> set[str]:
+async def existing_visible(db: Database, person_ids: Sequence[str], now: int, tenant: str) -> set[str]:
     present: set[str] = set()
     for part in chunks(list(person_ids)):
         rows = await db.fetch(
-            f"SELECT p.id FROM persons p WHERE p.id IN ({placeholders(2, len(part))})"
-            f" AND {visible_person('p', 1)}",
+            f"SELECT p.id FROM persons p WHERE p.id IN ({placeholders(3, len(part))})"
+            f" AND p.tenant = $2 AND {visible_person('p', 1)}",
             now,
+            tenant,
             *part,
         )
         present.update(row["id"] for row in rows)
@@ -128,29 +140,38 @@ async def update_person_fields(
     name: str | None,
     external_id: str | None,
     metadata_json: str | None,
+    tenant: str,
 ) -> bool:
-    """Change the given fields of a visible person; False when there is none."""
+    """Change the given fields of a visible person of `tenant`; False when there is none."""
     changed = await db.execute(
         "UPDATE persons SET name = COALESCE($3, name), external_id = COALESCE($4, external_id),"
         " metadata = COALESCE($5, metadata), updated_at = $2"
-        f" WHERE id = $1 AND {visible_person('persons', 2)}",
+        f" WHERE id = $1 AND tenant = $6 AND {visible_person('persons', 2)}",
         person_id,
         now,
         name,
         external_id,
         metadata_json,
+        tenant,
     )
     return changed == 1
 
 
-async def mark_person_deleting(db: Database, person_id: str, now: int, only_visible: bool = True) -> bool:
-    """Person and images become `deleting` (invisible at once); call inside a transaction."""
-    # `$2` is used by SET either way; expired persons are only deleted by the purge (only_visible=False).
-    condition = visible_person("persons", 2) if only_visible else "state = 'ready'"
+async def mark_person_deleting(db: Database, person_id: str, now: int, tenant: str | None) -> bool:
+    """Person and images become `deleting` (invisible at once); call inside a transaction.
+
+    With a tenant (a client's delete) only a visible person of that tenant; None is the purge of an expired
+    person the reconciler found."""
+    # `$2` is used by SET either way; expired persons are only deleted by the purge.
+    if tenant is None:
+        condition, args = "state = 'ready'", ()
+    else:
+        condition, args = f"tenant = $3 AND {visible_person('persons', 2)}", (tenant,)
     changed = await db.execute(
         f"UPDATE persons SET state = 'deleting', state_changed_at = $2 WHERE id = $1 AND {condition}",
         person_id,
         now,
+        *args,
     )
     if changed != 1:
         return False
@@ -163,6 +184,30 @@ async def mark_person_deleting(db: Database, person_id: str, now: int, only_visi
 async def delete_person_row(db: Database, person_id: str) -> None:
     """The row; its images and memberships go with it (ON DELETE CASCADE)."""
     await db.execute("DELETE FROM persons WHERE id = $1", person_id)
+
+
+async def mark_tenant_deleting(db: Database, tenant: str, now: int) -> int:
+    """Every `ready` person of the tenant (expired ones too) and their images become `deleting`, in one
+    transaction with the caller's other changes; the number of persons. The ordinary person deletion
+    (`writes.remove_person`, or the reconciler after a crash) finishes each of them."""
+    await db.execute(
+        "UPDATE images SET state = 'deleting', state_changed_at = $2"
+        " WHERE person_id IN (SELECT id FROM persons WHERE tenant = $1 AND state = 'ready')",
+        tenant,
+        now,
+    )
+    return await db.execute(
+        "UPDATE persons SET state = 'deleting', state_changed_at = $2 WHERE tenant = $1 AND state = 'ready'",
+        tenant,
+        now,
+    )
+
+
+async def tenant_persons_in_state(db: Database, tenant: str, state: str, limit: int) -> list[str]:
+    rows = await db.fetch(
+        "SELECT id FROM persons WHERE tenant = $1 AND state = $2 ORDER BY id LIMIT $3", tenant, state, limit
+    )
+    return [row["id"] for row in rows]
 
 
 async def persons_in_state(db: Database, state: str, changed_before: int, limit: int) -> list[str]:

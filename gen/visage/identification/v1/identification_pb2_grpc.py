@@ -7,6 +7,7 @@ from visage.identification.v1 import groups_pb2 as visage_dot_identification_dot
 from visage.identification.v1 import match_and_search_pb2 as visage_dot_identification_dot_v1_dot_match__and__search__pb2
 from visage.identification.v1 import persons_pb2 as visage_dot_identification_dot_v1_dot_persons__pb2
 from visage.identification.v1 import search_pb2 as visage_dot_identification_dot_v1_dot_search__pb2
+from visage.identification.v1 import tenants_pb2 as visage_dot_identification_dot_v1_dot_tenants__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -127,6 +128,11 @@ class IdentificationServiceStub:
                 '/visage.identification.v1.IdentificationService/Search',
                 request_serializer=visage_dot_identification_dot_v1_dot_search__pb2.SearchRequest.SerializeToString,
                 response_deserializer=visage_dot_identification_dot_v1_dot_search__pb2.SearchResponse.FromString,
+                _registered_method=True)
+        self.DeleteTenant = channel.unary_unary(
+                '/visage.identification.v1.IdentificationService/DeleteTenant',
+                request_serializer=visage_dot_identification_dot_v1_dot_tenants__pb2.DeleteTenantRequest.SerializeToString,
+                response_deserializer=visage_dot_identification_dot_v1_dot_tenants__pb2.DeleteTenantResponse.FromString,
                 _registered_method=True)
 
 
@@ -260,6 +266,14 @@ class IdentificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteTenant(self, request, context):
+        """Internal (no REST route; the gateway's admin API): delete every person, photo, descriptor and group of
+        one tenant. Every other RPC works in the caller's tenant, the `visage-tenant` metadata ("default" without).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IdentificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -352,6 +366,11 @@ def add_IdentificationServiceServicer_to_server(servicer, server):
                     servicer.Search,
                     request_deserializer=visage_dot_identification_dot_v1_dot_search__pb2.SearchRequest.FromString,
                     response_serializer=visage_dot_identification_dot_v1_dot_search__pb2.SearchResponse.SerializeToString,
+            ),
+            'DeleteTenant': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTenant,
+                    request_deserializer=visage_dot_identification_dot_v1_dot_tenants__pb2.DeleteTenantRequest.FromString,
+                    response_serializer=visage_dot_identification_dot_v1_dot_tenants__pb2.DeleteTenantResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -841,6 +860,33 @@ class IdentificationService:
             '/visage.identification.v1.IdentificationService/Search',
             visage_dot_identification_dot_v1_dot_search__pb2.SearchRequest.SerializeToString,
             visage_dot_identification_dot_v1_dot_search__pb2.SearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTenant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visage.identification.v1.IdentificationService/DeleteTenant',
+            visage_dot_identification_dot_v1_dot_tenants__pb2.DeleteTenantRequest.SerializeToString,
+            visage_dot_identification_dot_v1_dot_tenants__pb2.DeleteTenantResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -133,10 +133,24 @@ class CheckLivenessResponse(_message.Message):
     def __init__(self, transaction: _Optional[_Union[TransactionInfo, _Mapping]] = ..., score: _Optional[float] = ...) -> None: ...
 
 class GetTransactionPortraitRequest(_message.Message):
-    __slots__ = ("transaction_id",)
+    __slots__ = ("transaction_id", "tenant")
     TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
     transaction_id: str
-    def __init__(self, transaction_id: _Optional[str] = ...) -> None: ...
+    tenant: str
+    def __init__(self, transaction_id: _Optional[str] = ..., tenant: _Optional[str] = ...) -> None: ...
+
+class DeleteTenantRequest(_message.Message):
+    __slots__ = ("tenant",)
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    tenant: str
+    def __init__(self, tenant: _Optional[str] = ...) -> None: ...
+
+class DeleteTenantResponse(_message.Message):
+    __slots__ = ("deleted_transactions",)
+    DELETED_TRANSACTIONS_FIELD_NUMBER: _ClassVar[int]
+    deleted_transactions: int
+    def __init__(self, deleted_transactions: _Optional[int] = ...) -> None: ...
 
 class GetTransactionPortraitResponse(_message.Message):
     __slots__ = ("transaction", "portrait", "content_type")

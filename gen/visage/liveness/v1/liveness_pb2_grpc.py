@@ -71,6 +71,11 @@ class LivenessServiceStub:
                 request_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitRequest.SerializeToString,
                 response_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitResponse.FromString,
                 _registered_method=True)
+        self.DeleteTenant = channel.unary_unary(
+                '/visage.liveness.v1.LivenessService/DeleteTenant',
+                request_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteTenantRequest.SerializeToString,
+                response_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteTenantResponse.FromString,
+                _registered_method=True)
 
 
 class LivenessServiceServicer:
@@ -127,6 +132,13 @@ class LivenessServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteTenant(self, request, context):
+        """Internal (no REST route; the gateway's admin API): delete every transaction of one tenant and its media.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LivenessServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -164,6 +176,11 @@ def add_LivenessServiceServicer_to_server(servicer, server):
                     servicer.GetTransactionPortrait,
                     request_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitRequest.FromString,
                     response_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitResponse.SerializeToString,
+            ),
+            'DeleteTenant': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTenant,
+                    request_deserializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteTenantRequest.FromString,
+                    response_serializer=visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteTenantResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -357,6 +374,33 @@ class LivenessService:
             '/visage.liveness.v1.LivenessService/GetTransactionPortrait',
             visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitRequest.SerializeToString,
             visage_dot_liveness_dot_v1_dot_liveness__pb2.GetTransactionPortraitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTenant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/visage.liveness.v1.LivenessService/DeleteTenant',
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteTenantRequest.SerializeToString,
+            visage_dot_liveness_dot_v1_dot_liveness__pb2.DeleteTenantResponse.FromString,
             options,
             channel_credentials,
             insecure,
