@@ -6,19 +6,26 @@ Admin-scoped keys only. A key's text is in the answer that creates it and nowher
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
+import grpc
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from visage.identification.v1 import identification_pb2_grpc, tenants_pb2
+from visage.liveness.v1 import liveness_pb2, liveness_pb2_grpc
 
 from gateway.auth import Authorizer
+from gateway.discovery import Backend
+from gateway.errors import BackendNotReadyError
 from libs.auth.keys import ApiKey
 from libs.auth.scopes import Access, Scope
 from libs.errors import InvalidRequestError
 from libs.identification.values import iso_from_ms
+from libs.rpc import error_from_rpc
 from libs.tenants import valid_tenant
 
 _MAX_BODY = 64 * 1024
@@ -48,9 +55,25 @@ def key_json(key: ApiKey) -> dict[str, Any]:
     }
 
 
+IDENTIFICATION_SERVICE = "visage.identification.v1.IdentificationService"
+LIVENESS_SERVICE = "visage.liveness.v1.LivenessService"
+
+
 class AdminRoutes:
-    def __init__(self, auth: Authorizer) -> None:
+    def __init__(self, auth: Authorizer, backends: Sequence[Backend], timeout_seconds: float) -> None:
         self.auth = auth
+        self.backends = tuple(backends)
+        self.timeout = timeout_seconds
+
+    def _channel_of(self, service: str) -> grpc.aio.Channel | None:
+        """The channel of the backend serving `service`; None when no configured backend is meant to (a
+        deployment without liveness); 503 while the one that is has not been discovered yet."""
+        for backend in self.backends:
+            if service in backend.services and backend.channel is not None:
+                return backend.channel
+        if any(not backend.discovered for backend in self.backends):
+            raise BackendNotReadyError(f"cannot reach {service} yet: some backends are not discovered")
+        return None
 
     def routes(self) -> list[Route]:
         return [
@@ -96,6 +119,29 @@ class AdminRoutes:
         return Response(status_code=204)
 
     async def delete_tenant(self, request: Request) -> Response:
+        """Revoke the tenant's keys first (so nothing new is written), then delete its data in every service.
+        Safe to repeat: a second call finds nothing left. Keys cached by other gateway replicas keep working
+        for up to `keys.cache_seconds`; repeat the call after that to catch what they wrote meanwhile."""
         await self._admin(request, "/api/admin/tenants/{tenant}")
-        await self.auth.keyring.revoke_tenant(valid_tenant(request.path_params["tenant"]))
-        return Response(status_code=204)
+        tenant = valid_tenant(request.path_params["tenant"])
+        summary: dict[str, Any] = {"tenant": tenant}
+        summary["revokedKeys"] = len(await self.auth.keyring.revoke_tenant(tenant))
+        try:
+            if (channel := self._channel_of(IDENTIFICATION_SERVICE)) is not None:
+                stub = identification_pb2_grpc.IdentificationServiceStub(channel)
+                deleted = await stub.DeleteTenant(
+                    tenants_pb2.DeleteTenantRequest(tenant=tenant), timeout=self.timeout
+                )
+                summary |= {
+                    "deletedPersons": deleted.deleted_persons,
+                    "deletedGroups": deleted.deleted_groups,
+                    "pendingPersons": deleted.pending_persons,
+                }
+            if (channel := self._channel_of(LIVENESS_SERVICE)) is not None:
+                stub = liveness_pb2_grpc.LivenessServiceStub(channel)
+                request_message = liveness_pb2.DeleteTenantRequest(tenant=tenant)
+                answer = await stub.DeleteTenant(request_message, timeout=self.timeout)
+                summary["deletedTransactions"] = answer.deleted_transactions
+        except grpc.aio.AioRpcError as error:
+            raise error_from_rpc(error) from error
+        return JSONResponse(summary)

@@ -53,7 +53,7 @@ class Gateway:
         self.metrics = GatewayMetrics()
         limits = KeyLimits(settings.key_requests_per_second, settings.key_max_concurrent)
         self.auth = Authorizer(settings.require_api_keys, limits)
-        self.admin = AdminRoutes(self.auth)
+        self.admin = AdminRoutes(self.auth, self.backends, settings.call_timeout_seconds)
         self._openapi: tuple[tuple[Endpoint, ...], dict[str, Any]] | None = None
 
     @asynccontextmanager

@@ -106,6 +106,7 @@ class Backend:
         self.name = name
         self.address = address
         self.endpoints: tuple[Endpoint, ...] = ()
+        self.services: tuple[str, ...] = ()  # full names of the gRPC services it serves, once discovered
         self.channel: grpc.aio.Channel | None = None
         self.discovered = False
         self.last_error = "discovery not attempted yet"
@@ -137,6 +138,7 @@ class Backend:
             for route in routes
         )
         self.channel = channel
+        self.services = tuple(names)
         self.discovered = True
         _log.info(
             "backend %s at %s: %d routes from %s",

@@ -77,6 +77,7 @@ class Platform:
     api_url: str
     keys: LocalKeys
     key_store: KeyStoreSettings  # where the gateway keeps its keys (`visage keys` writes there too)
+    environment: dict[str, str] = field(default_factory=dict)  # what the processes got beyond ours
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def check_alive(self) -> None:
@@ -163,7 +164,9 @@ def running_platform(
     base_env = os.environ | (extra_env or {})
     host = "127.0.0.1" if settings.gateway_host in ("0.0.0.0", "::") else settings.gateway_host
     key_store = key_store or KeyStoreOnlySettings().keys
-    platform = Platform(f"http://{host}:{settings.gateway_port}/api", local_keys(key_store), key_store)
+    platform = Platform(
+        f"http://{host}:{settings.gateway_port}/api", local_keys(key_store), key_store, dict(extra_env or {})
+    )
     try:
         for name, port in settings.ports.items():
             env = base_env | _service_env(settings, name, port)

@@ -76,7 +76,7 @@ async def test_revoking_a_tenant_revokes_only_its_keys(tmp_path: Path) -> None:
                 await keyring.authenticate(text)
         assert (await keyring.authenticate(other)).tenant == "globex"
         assert [key.tenant for key in await keyring.list()] == ["globex"]
-        with pytest.raises(InvalidRequestError, match="not a tenant name"):
+        with pytest.raises(InvalidRequestError, match="tenant must match"):
             await keyring.create("Not A Tenant", frozenset({Scope.READ}))
 
 
