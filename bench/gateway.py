@@ -24,6 +24,7 @@ from bench.common import method_of, paired_medians, ratio
 from bench.deployment import bench_platform
 from bench.section import Section
 from bench.workload import MatchWorkload, gateway_rate, library_rate
+from libs.auth.keys import KeyLimitValues
 from libs.auth.limits import KeyLimits
 from libs.auth.scopes import Scope
 from libs.auth.store import KeyStoreSettings, open_keyring
@@ -46,8 +47,9 @@ def key_check_microseconds() -> float:
     async def measure() -> float:
         with tempfile.TemporaryDirectory() as folder:
             async with open_keyring(KeyStoreSettings(data_dir=Path(folder))) as keyring:
-                _, text = await keyring.create("bench", frozenset({Scope.READ}), requests_per_second=10**9)
-                limits = KeyLimits(requests_per_second=10**9, max_concurrent=64)
+                unlimited = KeyLimitValues(requests_per_second=10**9, max_concurrent=64)
+                _, text = await keyring.create("bench", frozenset({Scope.READ}), limits=unlimited)
+                limits = KeyLimits(unlimited)
                 start = time.perf_counter()
                 for _ in range(KEY_CHECKS):
                     key = await keyring.authenticate(text)

@@ -13,6 +13,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from libs.auth.keyring import Keyring
+from libs.auth.keys import KeyLimitValues
 from libs.auth.scopes import Scope
 from libs.auth.store import KeyStoreOnlySettings, open_keyring
 from libs.errors import VisageError
@@ -43,11 +44,12 @@ def create(
     name: Annotated[str, typer.Option(help="What the key is for (shown by `list`).")] = "",
     requests_per_second: Annotated[int | None, typer.Option(min=1, help="Default: the gateway's.")] = None,
     max_concurrent: Annotated[int | None, typer.Option(min=1, help="Default: the gateway's.")] = None,
+    max_images_per_request: Annotated[int | None, typer.Option(min=1, help="Default: the gateway's.")] = None,
+    max_faces_per_image: Annotated[int | None, typer.Option(min=1, help="Default: the gateway's.")] = None,
 ) -> None:
     """Create a key; its text is the last line of the output, shown this once."""
-    key, text = _run(
-        lambda keyring: keyring.create(tenant, frozenset(scope), name, requests_per_second, max_concurrent)
-    )
+    limits = KeyLimitValues(requests_per_second, max_concurrent, max_images_per_request, max_faces_per_image)
+    key, text = _run(lambda keyring: keyring.create(tenant, frozenset(scope), name, limits))
     typer.echo(f"created key {key.id} for tenant {key.tenant!r}, scopes {' '.join(sorted(key.scopes))}")
     typer.echo("send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'; it is not shown again:")
     typer.echo(text)

@@ -21,7 +21,7 @@ from visage.liveness.v1 import liveness_pb2, liveness_pb2_grpc
 from gateway.auth import Authorizer
 from gateway.discovery import Backend
 from gateway.errors import BackendNotReadyError
-from libs.auth.keys import ApiKey
+from libs.auth.keys import LIMIT_FIELDS, ApiKey, KeyLimitValues
 from libs.auth.scopes import Access, Scope
 from libs.errors import InvalidRequestError
 from libs.identification.values import iso_from_ms
@@ -41,6 +41,11 @@ class KeyRequest(BaseModel):
     name: str = Field(default="", max_length=200)
     requests_per_second: int | None = Field(default=None, ge=1)
     max_concurrent: int | None = Field(default=None, ge=1)
+    max_images_per_request: int | None = Field(default=None, ge=1)
+    max_faces_per_image: int | None = Field(default=None, ge=1)
+
+    def limits(self) -> KeyLimitValues:
+        return KeyLimitValues(**{name: getattr(self, name) for name in LIMIT_FIELDS})
 
 
 def key_json(key: ApiKey) -> dict[str, Any]:
@@ -50,9 +55,7 @@ def key_json(key: ApiKey) -> dict[str, Any]:
         "name": key.name,
         "scopes": sorted(key.scopes),
         "createdAt": iso_from_ms(key.created_at),
-        "requestsPerSecond": key.requests_per_second,
-        "maxConcurrent": key.max_concurrent,
-    }
+    } | {to_camel(name): getattr(key, name) for name in LIMIT_FIELDS}
 
 
 IDENTIFICATION_SERVICE = "visage.identification.v1.IdentificationService"
@@ -101,8 +104,7 @@ class AdminRoutes:
             valid_tenant(wanted.tenant),
             frozenset(wanted.scopes),
             wanted.name,
-            wanted.requests_per_second,
-            wanted.max_concurrent,
+            wanted.limits(),
         )
         request.state.targets = {"keyId": key.id, "tenant": key.tenant}
         return JSONResponse(key_json(key) | {"key": text}, status_code=201)

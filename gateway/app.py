@@ -28,11 +28,13 @@ from gateway.observability import GatewayMetrics, RequestObserver
 from gateway.openapi import openapi_document
 from gateway.render import JSON, Rendered, render_response
 from gateway.routing import RouteTable
-from gateway.rules import accesses_needed, required_access
+from gateway.rules import accesses_needed, image_count, required_access
 from gateway.settings import GatewaySettings
 from gateway.static_routes import static_routes
 from gateway.transcode import build_request, read_body
+from libs.auth.keys import KeyLimitValues
 from libs.auth.limits import KeyLimits
+from libs.call_context import MAX_FACES_METADATA_KEY
 from libs.rpc import error_from_rpc
 from libs.tenants import TENANT_METADATA_KEY
 
@@ -51,7 +53,14 @@ class Gateway:
         self.table = RouteTable(self.backends)
         self.health = HealthRoutes(settings, self.backends)
         self.metrics = GatewayMetrics()
-        limits = KeyLimits(settings.key_requests_per_second, settings.key_max_concurrent)
+        limits = KeyLimits(
+            KeyLimitValues(
+                settings.key_requests_per_second,
+                settings.key_max_concurrent,
+                settings.key_max_images_per_request,
+                settings.key_max_faces_per_image,
+            )
+        )
         self.auth = Authorizer(settings.require_api_keys, limits)
         self.admin = AdminRoutes(self.auth, self.backends, settings.call_timeout_seconds)
         self._openapi: tuple[tuple[Endpoint, ...], dict[str, Any]] | None = None
@@ -99,6 +108,7 @@ class Gateway:
             else:
                 message = build_request(route, variables, query, body)
             self.auth.check(caller, accesses_needed(route.rpc, message))
+            self.auth.check_images(caller, image_count(message))
             response = await self._call(endpoint, message, request.state.request_id, caller)
         rendered = render_response(route.rule, route.success_status, response)
         if isinstance(rendered.body, dict) and "id" in rendered.body:  # what a create made, for the audit
@@ -111,6 +121,8 @@ class Gateway:
         metadata = [("x-request-id", request_id)]
         if caller is not None:
             metadata.append((TENANT_METADATA_KEY, caller.tenant))
+            if (max_faces := self.auth.faces_per_image(caller)) is not None:
+                metadata.append((MAX_FACES_METADATA_KEY, str(max_faces)))
         try:
             return await endpoint.call(
                 message, timeout=self.settings.call_timeout_seconds, metadata=tuple(metadata)

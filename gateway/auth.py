@@ -79,6 +79,13 @@ class Authorizer:
             return _unlimited()
         return self.limits.admitted(caller.key)
 
+    def check_images(self, caller: Caller | None, count: int) -> None:
+        if caller is not None and caller.key is not None:
+            self.limits.check_images(caller.key, count)
+
+    def faces_per_image(self, caller: Caller) -> int | None:
+        return None if caller.key is None else self.limits.faces_per_image(caller.key)
+
     def check(self, caller: Caller | None, accesses: Iterable[int]) -> None:
         """403 unless the caller's scopes grant every access (a signed route has no caller and no check)."""
         if caller is None:

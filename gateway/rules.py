@@ -140,6 +140,15 @@ def accesses_needed(rpc: MethodDescriptor, request: Message) -> set[int]:
     return needed
 
 
+def image_count(request: Message) -> int:
+    """The images a request carries in its repeated `images` field (match, match_and_search); 0 without one.
+    Every other request carries one image at most."""
+    field_descriptor = request.DESCRIPTOR.fields_by_name.get("images")
+    if field_descriptor is None or not field_descriptor.is_repeated:
+        return 0
+    return len(request.images)
+
+
 def _method_options(rpc: MethodDescriptor) -> descriptor_pb2.MethodOptions:
     return descriptor_pb2.MethodOptions.FromString(rpc.GetOptions().SerializeToString())
 

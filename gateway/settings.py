@@ -70,9 +70,12 @@ class GatewaySettings(ProcessSettings):
     # False = no key is asked for and every request acts as tenant "default" with every scope: for
     # development only, refused unless `host` is loopback, and announced by a warning at start.
     require_api_keys: bool = True
-    # Limits of a key that sets none of its own: requests per second, and requests in flight at once.
+    # Limits of a key that sets none of its own: requests per second, requests in flight at once, images in
+    # one request (match, match_and_search), faces reported per image (None: the detector's cap, 100).
     key_requests_per_second: int = Field(default=100, ge=1)
     key_max_concurrent: int = Field(default=32, ge=1)
+    key_max_images_per_request: int = Field(default=16, ge=1)
+    key_max_faces_per_image: int | None = Field(default=None, ge=1)
     # Origins allowed by CORS (browser clients, Regula's web components); empty = CORS off.
     cors_origins: list[str] = Field(default_factory=list)
     # How long in-flight HTTP requests may take to finish after SIGTERM.

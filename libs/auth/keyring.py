@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from cachetools import TTLCache
 
-from libs.auth.keys import ApiKey, issue, matches, parse_key
+from libs.auth.keys import ApiKey, KeyLimitValues, issue, matches, parse_key
 from libs.auth.repository import KeyRepository
 from libs.auth.scopes import Scope
 from libs.errors import NotFoundError, UnauthenticatedError
@@ -40,8 +40,7 @@ class Keyring:
         tenant: str,
         scopes: frozenset[Scope],
         name: str = "",
-        requests_per_second: int | None = None,
-        max_concurrent: int | None = None,
+        limits: KeyLimitValues | None = None,
     ) -> tuple[ApiKey, str]:
         """A new key: its record and its text (shown once; only its HMAC is stored)."""
         key, text = issue(
@@ -50,8 +49,7 @@ class Keyring:
             name[:_MAX_NAME],
             scopes,
             self._now(),
-            requests_per_second,
-            max_concurrent,
+            limits,
         )
         await self._repository.insert(key)
         return key, text

@@ -22,6 +22,22 @@ _KEY = re.compile(rf"{PREFIX}_([0-9a-f]{{{2 * _ID_BYTES}}})_([A-Za-z0-9_-]{{43}}
 
 
 @dataclass(frozen=True)
+class KeyLimitValues:
+    """A key's own limits; None = the gateway's default for that limit."""
+
+    requests_per_second: int | None = None
+    max_concurrent: int | None = None
+    max_images_per_request: int | None = None
+    max_faces_per_image: int | None = None
+
+    def as_fields(self) -> dict[str, int | None]:
+        return {name: getattr(self, name) for name in LIMIT_FIELDS}
+
+
+LIMIT_FIELDS = ("requests_per_second", "max_concurrent", "max_images_per_request", "max_faces_per_image")
+
+
+@dataclass(frozen=True)
 class ApiKey:
     id: str
     tenant: str
@@ -33,6 +49,8 @@ class ApiKey:
     # Limits of this key; None = the gateway's defaults.
     requests_per_second: int | None = None
     max_concurrent: int | None = None
+    max_images_per_request: int | None = None
+    max_faces_per_image: int | None = None
 
     @property
     def active(self) -> bool:
@@ -70,8 +88,7 @@ def issue(
     name: str,
     scopes: frozenset[Scope],
     now: int,
-    requests_per_second: int | None = None,
-    max_concurrent: int | None = None,
+    limits: KeyLimitValues | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key record and the key's text, which is shown once and never stored."""
     key_id, secret = secrets.token_hex(_ID_BYTES), secrets.token_urlsafe(_SECRET_BYTES)
@@ -82,7 +99,6 @@ def issue(
         scopes=scopes,
         secret_hash=secret_hash(pepper, key_id, secret),
         created_at=now,
-        requests_per_second=requests_per_second,
-        max_concurrent=max_concurrent,
+        **(limits or KeyLimitValues()).as_fields(),
     )
     return record, f"{PREFIX}_{key_id}_{secret}"

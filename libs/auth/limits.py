@@ -1,4 +1,5 @@
-"""Per-key limits: requests per second (a moving one-second window) and requests in flight at once.
+"""Per-key limits: requests per second (a moving one-second window), requests in flight at once, images
+per request, faces per image. Each is the key's own or, when it sets none, the gateway's default.
 
 Counted in this process: with several gateway replicas each enforces the limit on its own share of the
 traffic. The `limits` library also counts in Redis or memcached, for a shared count, when that is needed.
@@ -16,14 +17,17 @@ from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from libs.auth.keys import ApiKey
-from libs.errors import RateLimitedError
+from libs.auth.keys import ApiKey, KeyLimitValues
+from libs.errors import ImagesCountLimitError, RateLimitedError
 
 
 class KeyLimits:
-    def __init__(self, requests_per_second: int, max_concurrent: int) -> None:
-        self.requests_per_second = requests_per_second
-        self.max_concurrent = max_concurrent
+    def __init__(self, defaults: KeyLimitValues) -> None:
+        if defaults.requests_per_second is None or defaults.max_concurrent is None:
+            raise ValueError("the default request rate and concurrency are required")
+        self.requests_per_second = defaults.requests_per_second
+        self.max_concurrent = defaults.max_concurrent
+        self.defaults = defaults
         self._window = MovingWindowRateLimiter(MemoryStorage())
         self._in_flight: Counter[str] = Counter()
 
@@ -49,3 +53,13 @@ class KeyLimits:
             self._in_flight[key.id] -= 1
             if not self._in_flight[key.id]:
                 del self._in_flight[key.id]
+
+    def check_images(self, key: ApiKey, count: int) -> None:
+        """`ImagesCountLimitError` (400, Regula's FACER_IMAGES_COUNT_LIMIT_EXCEEDED) past the key's limit."""
+        limit = key.max_images_per_request or self.defaults.max_images_per_request
+        if limit is not None and count > limit:
+            raise ImagesCountLimitError(f"{count} images in one request; API key {key.id} allows {limit}")
+
+    def faces_per_image(self, key: ApiKey) -> int | None:
+        """The most faces reported per image for the key; None = as many as the detector finds."""
+        return key.max_faces_per_image or self.defaults.max_faces_per_image

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.auth.keys import ApiKey
+from libs.auth.keys import LIMIT_FIELDS, ApiKey
 from libs.auth.scopes import Scope
 from libs.stores.ports import Database, Migration, Row
 
@@ -26,11 +26,15 @@ CREATE TABLE api_keys (
 CREATE INDEX api_keys_by_tenant ON api_keys (tenant, created_at)
 """.strip(),
     ),
+    Migration(
+        6002,
+        "gateway: api key image and face limits",
+        "ALTER TABLE api_keys ADD COLUMN max_images_per_request BIGINT;\n"
+        "ALTER TABLE api_keys ADD COLUMN max_faces_per_image BIGINT",
+    ),
 )
 
-_COLUMNS = (
-    "id, tenant, name, scopes, secret_hash, requests_per_second, max_concurrent, created_at, revoked_at"
-)
+_COLUMNS = f"id, tenant, name, scopes, secret_hash, created_at, revoked_at, {', '.join(LIMIT_FIELDS)}"
 
 
 class KeyRepository:
@@ -42,15 +46,14 @@ class KeyRepository:
 
     async def insert(self, key: ApiKey) -> None:
         await self.database.execute(
-            f"INSERT INTO api_keys ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
+            f"INSERT INTO api_keys ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9, $10)",
             key.id,
             key.tenant,
             key.name,
             " ".join(sorted(key.scopes)),
             key.secret_hash,
-            key.requests_per_second,
-            key.max_concurrent,
             key.created_at,
+            *(getattr(key, name) for name in LIMIT_FIELDS),
         )
 
     async def get(self, key_id: str) -> ApiKey | None:
@@ -96,6 +99,5 @@ def _key(row: Row) -> ApiKey:
         secret_hash=row["secret_hash"],
         created_at=int(row["created_at"]),
         revoked_at=None if row["revoked_at"] is None else int(row["revoked_at"]),
-        requests_per_second=None if row["requests_per_second"] is None else int(row["requests_per_second"]),
-        max_concurrent=None if row["max_concurrent"] is None else int(row["max_concurrent"]),
+        **{name: None if row[name] is None else int(row[name]) for name in LIMIT_FIELDS},
     )

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from libs.call_context import bounded, past_deadline
 from libs.config import ImageLimits
-from libs.errors import UnavailableError, VisageError
+from libs.errors import DeadlineExceededError, UnavailableError, VisageError
 from libs.faces.compare import SAME_PERSON_DISTANCE
 from libs.stores.ports import Database, ObjectStore, VectorIndex
 from libs.tenants import DEFAULT_TENANT
@@ -57,14 +58,26 @@ class IdentificationContext:
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
 
-    async def store_call(self, what: str, call: Awaitable[T]) -> T:
-        """One store operation of a write, bounded in time; any failure becomes `UnavailableError`."""
+    async def store_call(self, what: str, call: Coroutine[Any, Any, T], finishing: bool = False) -> T:
+        """One store operation of a write, bounded by the store timeout and by the caller's deadline
+        (`libs.call_context`). A failure is `UnavailableError`; a passed deadline, `DeadlineExceededError`.
+
+        `finishing` steps (undoing a failed add, finishing a delete or a committed group change) get the store
+        timeout whatever the deadline: they keep the stores consistent for everyone, not one caller's answer.
+        """
+        limit = self.config.store_timeout_seconds
         try:
-            return await asyncio.wait_for(call, self.config.store_timeout_seconds)
+            timeout = limit if finishing else bounded(limit)
+        except DeadlineExceededError:
+            call.close()  # never started
+            raise
+        try:
+            return await asyncio.wait_for(call, timeout)
         except VisageError:
             raise
         except TimeoutError:
-            seconds = self.config.store_timeout_seconds
-            raise UnavailableError(f"{what}: no answer within {seconds:g} s") from None
+            if not finishing and past_deadline():
+                raise DeadlineExceededError(f"{what}: the call's deadline passed") from None
+            raise UnavailableError(f"{what}: no answer within {timeout:g} s") from None
         except Exception as error:  # adapters raise their client's errors (connection refused, S3 errors...)
             raise UnavailableError(f"{what} failed: {type(error).__name__}: {error}") from error

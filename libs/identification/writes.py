@@ -84,9 +84,9 @@ async def remove_image(ctx: IdentificationContext, image_id: str, key: str | Non
     """Remove an image's vector, photo and row: to finish a delete (row `deleting`) or undo an add (row
     `pending`). Both stores are tried even if one fails (less left for the reconciler); the row goes only
     when both succeeded. False when a store did not answer: the row stays for the reconciler."""
-    removals = [ctx.store_call("vector index delete", ctx.vectors.delete([image_id]))]
+    removals = [ctx.store_call("vector index delete", ctx.vectors.delete([image_id]), finishing=True)]
     if key is not None:
-        removals.append(ctx.store_call("object store delete", ctx.objects.delete(key)))
+        removals.append(ctx.store_call("object store delete", ctx.objects.delete(key), finishing=True))
     return await _finish(
         f"image {image_id}", removals, lambda: images_sql.delete_image_row(ctx.database, image_id)
     )
@@ -100,7 +100,7 @@ async def remove_person(ctx: IdentificationContext, person_id: str) -> bool:
         _log.warning("person %s: delete incomplete, left for the reconciler: %s", person_id, error)
         return False
     removals = [
-        ctx.store_call("vector index delete", ctx.vectors.delete_person(person_id)),
+        ctx.store_call("vector index delete", ctx.vectors.delete_person(person_id), finishing=True),
         _delete_objects(ctx, [key for _, key in images if key is not None]),
     ]
     return await _finish(
@@ -129,7 +129,7 @@ async def _delete_objects(ctx: IdentificationContext, keys: Sequence[str]) -> No
 
     async def one(key: str) -> None:
         async with limit:
-            await ctx.store_call("object store delete", ctx.objects.delete(key))
+            await ctx.store_call("object store delete", ctx.objects.delete(key), finishing=True)
 
     await asyncio.gather(*(one(key) for key in keys))
 
@@ -142,7 +142,8 @@ async def sync_groups(ctx: IdentificationContext, person_id: str) -> bool:
             if current is None:
                 return True  # deleted meanwhile: its vectors go with it
             groups, version = current
-            await ctx.store_call("vector index set_groups", ctx.vectors.set_groups(person_id, groups))
+            groups_written = ctx.vectors.set_groups(person_id, groups)
+            await ctx.store_call("vector index set_groups", groups_written, finishing=True)
             if await groups_sql.clear_stale(ctx.database, person_id, version):
                 return True
         except Exception as error:

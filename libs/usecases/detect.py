@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from libs.call_context import capped
 from libs.config import ImageLimits
 from libs.errors import FaceSDKResultCode
 from libs.faces.crop import CropSpec
@@ -114,7 +115,7 @@ def detect_faces(
     plan = plan_detection(request, scenarios)  # checked before the expensive part
     image = decode(request.image, limits)
     if plan.quality is None:
-        faces = engine.detect(image, only_central=plan.only_central)
+        faces = capped(engine.detect(image, only_central=plan.only_central))  # best scores first
         detections = findings(engine, image, faces, plan.crop)
         if plan.attributes:
             traits, elapsed_ms = _traits(engine, image, faces, attribute_traits(plan.attributes))
@@ -154,7 +155,7 @@ def _assessed_findings(
         central = most_central(every, image.shape[1], image.shape[0])
         reported: Sequence[Face] = [] if central is None else [central]
     else:
-        reported = every
+        reported = capped(every)
     started = time.perf_counter()
     uprights = [remeasure_upright(image, face, engine.detect) for face in reported]
     remeasure_ms = (time.perf_counter() - started) * 1000.0 / max(1, len(reported))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from libs.call_context import capped
 from libs.config import ImageLimits
 from libs.errors import ImageError
 from libs.faces.crop import CropSpec, Redetect, checked_crop, crop_portrait, roll_degrees
@@ -113,7 +114,7 @@ def analyze(
     """Every face (central first) or only the central one, described in one batched call."""
     height, width = image_bgr.shape[:2]
     if detect_all:
-        faces = central_first(engine.detect(image_bgr), width, height)
+        faces = capped(central_first(engine.detect(image_bgr), width, height))  # the most central
     else:
         faces = engine.detect(image_bgr, only_central=True)
     descriptors = engine.describe(image_bgr, faces)

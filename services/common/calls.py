@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import grpc
 
-from libs.errors import VisageError
+from libs.call_context import MAX_FACES_METADATA_KEY, call_deadline, call_face_limit
+from libs.errors import InvalidRequestError, VisageError
 from libs.tenants import DEFAULT_TENANT, TENANT_METADATA_KEY, valid_tenant
 
 REQUEST_ID_KEY = "x-request-id"
@@ -48,14 +49,28 @@ def tenant(context: grpc.aio.ServicerContext) -> str:
     return DEFAULT_TENANT if value is None else valid_tenant(value)
 
 
+def face_limit(context: grpc.aio.ServicerContext) -> int | None:
+    """The caller's key's face limit (`visage-max-faces` metadata, set by the gateway), None without one."""
+    value = _metadata(context, MAX_FACES_METADATA_KEY)
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise InvalidRequestError(
+            f"{MAX_FACES_METADATA_KEY} metadata must be a positive integer, not {value[:20]!r}"
+        )
+    return int(value)
+
+
 @contextmanager
 def logged_call(context: grpc.aio.ServicerContext, method: str, tag: str = "") -> Iterator[CallRecord]:
-    """Log the call's end (outcome or refusal) with its request id, tag and duration."""
+    """Log the call's end (outcome or refusal) with its request id, tag and duration; the work inside is
+    bounded by the caller's deadline and its key's face limit (`libs.call_context`)."""
     rid, tag = request_id(context)[:_MAX_LOGGED_CHARS], tag[:_MAX_LOGGED_CHARS]
     started = time.perf_counter()
     record = CallRecord()
     try:
-        yield record
+        with call_deadline(context.time_remaining()), call_face_limit(face_limit(context)):
+            yield record
     except VisageError as error:
         elapsed = (time.perf_counter() - started) * 1e3
         _log.info(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import ctypes
 import ctypes.util
 from collections.abc import Callable, Collection
@@ -56,7 +57,10 @@ class InferenceRunner:
         engine = self._engine
         if engine is None:
             raise UnavailableError("the face models are still loading, retry shortly")
-        return await asyncio.get_running_loop().run_in_executor(self._pool, work, engine)
+        # In the caller's context, as asyncio.to_thread does: the work sees the call's face limit
+        # (libs.call_context), which run_in_executor alone would not carry into the worker thread.
+        call_context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call_context.run, work, engine)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -11,6 +11,7 @@ import grpc
 from pydantic import BaseModel, Field
 from visage.liveness.v1 import liveness_pb2, liveness_pb2_grpc
 
+from libs.call_context import bounded
 from libs.rpc import TLSFiles, error_from_rpc, secure_channel
 from libs.usecases.ports import LivenessPortrait
 
@@ -40,7 +41,7 @@ class LivenessPortraitClient:
         # its caller, and the field keeps that visible in the contract.
         request = liveness_pb2.GetTransactionPortraitRequest(transaction_id=transaction_id, tenant=tenant)
         try:
-            answer = await self._stub.GetTransactionPortrait(request, timeout=self._timeout)
+            answer = await self._stub.GetTransactionPortrait(request, timeout=bounded(self._timeout))
         except grpc.aio.AioRpcError as error:
             raise error_from_rpc(error) from error
         transaction = answer.transaction

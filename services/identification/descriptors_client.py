@@ -7,6 +7,7 @@ import numpy as np
 from visage.common.v1 import image_pb2
 from visage.matching.v1 import descriptors_pb2, matching_pb2_grpc
 
+from libs.call_context import bounded, face_limit_metadata
 from libs.errors import FaceSDKResultCode
 from libs.rpc import error_from_rpc
 from libs.usecases import (
@@ -33,7 +34,9 @@ class MatchingDescriptorSource:
             output_image_params=_output_params(request.crop),
         )
         try:
-            response = await self._stub.ComputeDescriptors(message, timeout=self._timeout)
+            response = await self._stub.ComputeDescriptors(
+                message, timeout=bounded(self._timeout), metadata=face_limit_metadata()
+            )
         except grpc.RpcError as error:
             raise error_from_rpc(error) from error
         return DescriptorsResult(tuple(_image(image) for image in response.images), response.model)

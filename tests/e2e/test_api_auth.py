@@ -18,6 +18,7 @@ from regula.facesdk.webclient.gen import ApiException
 from libs.auth.store import KeyStoreSettings
 from services.launcher import Platform
 from tests.e2e.conftest import api_client, regula_sdk
+from tests.photos import LabelledPhoto
 
 FACE = "deepface/tests/unit/dataset/img27.jpg"  # one face
 
@@ -85,3 +86,26 @@ def test_admin_api_keys_and_regula_client_with_a_key(
     with api_client(platform, key) as writer:
         assert writer.get("admin/keys").status_code == 403  # write is not admin
     assert api.delete(f"admin/keys/{made.json()['id']}").status_code == 204
+
+
+def test_a_keys_face_and_image_limits_hold_through_every_service(
+    platform: Platform, api: httpx.Client, photo_b64: Callable[[str | Path], str], labels: list[LabelledPhoto]
+) -> None:
+    group = next(p for p in labels if p.kind == "multi" and p.notes.startswith("faces=5"))
+    limits = {"maxFacesPerImage": 2, "maxImagesPerRequest": 2}
+    made = api.post("admin/keys", json={"tenant": "limited", "scopes": ["read"], **limits})
+    assert made.status_code == 201 and made.json()["maxFacesPerImage"] == 2
+    with api_client(platform, made.json()["key"]) as limited:
+        detected = limited.post("detect", json={"image": photo_b64(group.file)})
+        assert len(detected.json()["results"]["detections"]) == 2  # the two best of five
+        everyone = api.post("detect", json={"image": photo_b64(group.file)})
+        assert len(everyone.json()["results"]["detections"]) == 5  # the same photo for a key without a limit
+        image = {"type": 3, "data": photo_b64(group.file), "detectAll": True}
+        matched = limited.post("match", json={"images": [image | {"index": 1}, image | {"index": 2}]})
+        assert matched.status_code == 200, matched.text
+        assert [len(d["faces"]) for d in matched.json()["detections"]] == [2, 2]  # the two most central
+
+        three = [image | {"index": n} for n in range(3)]
+        refused = limited.post("match", json={"images": three})
+        assert refused.status_code == 400 and refused.json()["metadata"]["resultCode"] == 238
+        assert "allows 2" in refused.json()["msg"]

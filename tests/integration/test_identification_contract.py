@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from libs.errors import UnavailableError
+from libs.call_context import call_deadline
+from libs.errors import DeadlineExceededError, UnavailableError
 from libs.faces import FaceEngine
 from libs.identification import GroupFields, Identification, PageRequest, PersonFields, SearchQuery, Upload
 from libs.stores.ports import ObjectStore
@@ -166,6 +167,29 @@ async def test_s3_killed_during_an_add(
     await _assert_clean_after_reconcile(identification, server_stores, clock)
     await identification.images.add(person.id, upload)
     assert len((await identification.images.list(person.id, PageRequest())).items) == 1
+
+
+async def test_a_write_stops_at_the_callers_deadline_when_s3_hangs(
+    server_stores: StoresUnderTest, s3_server: MotoS3Server, face_engine: FaceEngine, faces_dir: Path
+) -> None:
+    """The caller's deadline (here 1 s; the gateway's call timeout in the platform) bounds the write, not the
+    15 s store timeout: the add ends as DeadlineExceeded (504), with nothing half-written visible."""
+    clock = Clock()
+    identification = _identification(server_stores, face_engine, clock)
+    await identification.migrate()
+    person = await identification.persons.create(PersonFields("Katy"))
+    upload = Upload(content=photo(faces_dir, KATY[0]))
+    hooked = identification.context.objects
+    assert isinstance(hooked, HookedObjectStore)
+    hooked.before_put = s3_server.pause  # the row is `pending`, then the object store stops answering
+    try:
+        with call_deadline(1.0), pytest.raises(DeadlineExceededError, match="deadline"):
+            await identification.images.add(person.id, upload)
+        assert (await identification.images.list(person.id, PageRequest())).items == ()
+    finally:
+        hooked.before_put = None
+        s3_server.resume()
+    await _assert_clean_after_reconcile(identification, server_stores, clock)
 
 
 async def test_twenty_concurrent_clients_lose_nothing(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from libs.auth.keys import parse_key
+from libs.auth.keys import KeyLimitValues, parse_key
 from libs.auth.limits import KeyLimits
 from libs.auth.scopes import Access, Scope, allows, parse_scopes
 from libs.auth.store import KeyStoreSettings, local_key, open_keyring
@@ -93,9 +93,13 @@ async def test_the_local_key_is_made_once_private_and_remade_when_revoked(tmp_pa
 
 async def test_limits_refuse_past_the_rate_and_the_concurrency_of_a_key(tmp_path: Path) -> None:
     async with open_keyring(KeyStoreSettings(data_dir=tmp_path)) as keyring:
-        slow, _ = await keyring.create("acme", frozenset({Scope.READ}), requests_per_second=2)
-        narrow, _ = await keyring.create("acme", frozenset({Scope.READ}), max_concurrent=1)
-    limits = KeyLimits(requests_per_second=100, max_concurrent=10)
+        slow, _ = await keyring.create(
+            "acme", frozenset({Scope.READ}), limits=KeyLimitValues(requests_per_second=2)
+        )
+        narrow, _ = await keyring.create(
+            "acme", frozenset({Scope.READ}), limits=KeyLimitValues(max_concurrent=1)
+        )
+    limits = KeyLimits(KeyLimitValues(requests_per_second=100, max_concurrent=10))
     for _ in range(2):
         async with limits.admitted(slow):
             pass

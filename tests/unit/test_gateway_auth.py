@@ -17,6 +17,7 @@ from google.protobuf.message import Message
 from visage.identification.v1 import persons_pb2
 
 from libs.auth.keyring import Keyring
+from libs.auth.keys import KeyLimitValues
 from libs.auth.scopes import Scope
 from libs.auth.store import KeyStoreSettings
 from tests.unit.test_gateway_http import IMAGE, StandIn, detected, make_app, operation_log
@@ -31,7 +32,7 @@ class Gateway:
     keyring: Keyring
 
     async def key(self, tenant: str, *scopes: Scope, **limits: int) -> dict[str, str]:
-        _, text = await self.keyring.create(tenant, frozenset(scopes), **limits)
+        _, text = await self.keyring.create(tenant, frozenset(scopes), limits=KeyLimitValues(**limits))
         return {"Authorization": f"Bearer {text}"}
 
 
