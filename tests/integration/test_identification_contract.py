@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from libs.call_context import call_deadline
@@ -87,9 +88,15 @@ async def test_adds_and_deletes_are_reflected_in_every_store(
     assert await _objects(stores) == {katy_images[1].path, obama_image.path}
     assert await _vectors(stores) == {katy_images[1].id, obama_image.id}
 
+    # A deleted group leaves its persons, and leaves every store: rows, memberships, the vectors' group lists.
+    await identification.groups.delete(group.id)
+    assert await _rows(stores, "groups") == [] and await _rows(stores, "person_groups") == []
+    probe = np.ones(128, dtype=np.float32) / np.sqrt(128)
+    assert await stores.vectors.search(probe, 10, groups=[group.id]) == []
+    assert len(await stores.vectors.search(probe, 10)) == 2
+
     await identification.persons.delete(katy.id)
     await identification.persons.delete(obama.id)
-    await identification.groups.delete(group.id)
     for table in ("persons", "groups", "person_groups", "images"):
         assert await _rows(stores, table) == [], table
     assert await _objects(stores) == set()
