@@ -10,11 +10,13 @@ service's call wrapper, `services.common.calls.logged_call`):
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from libs.errors import DeadlineExceededError
 
@@ -49,6 +51,26 @@ def past_deadline() -> bool:
     """True when the call's deadline has passed (so a timeout was the caller's, not the store's)."""
     deadline = _deadline.get()
     return deadline is not None and time.monotonic() >= deadline
+
+
+async def within_deadline(call: Coroutine[Any, Any, T], what: str, timeout: float | None = None) -> T:
+    """Await `call` for at most `timeout` (None: no limit of its own) and what is left of the call's deadline.
+
+    `DeadlineExceededError` when the deadline ran out (before or during the call), `TimeoutError` when
+    `timeout` did."""
+    try:
+        limit = bounded(math.inf if timeout is None else timeout)
+    except DeadlineExceededError:
+        call.close()  # never started
+        raise
+    if math.isinf(limit):
+        return await call
+    try:
+        return await asyncio.wait_for(call, limit)
+    except TimeoutError:
+        if past_deadline():
+            raise DeadlineExceededError(f"{what}: the call's deadline passed") from None
+        raise
 
 
 # gRPC metadata the gateway sends a key's face limit in (absent: no limit of the key's own).

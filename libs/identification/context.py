@@ -10,9 +10,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from libs.call_context import bounded, past_deadline
+from libs.call_context import within_deadline
 from libs.config import ImageLimits
-from libs.errors import DeadlineExceededError, UnavailableError, VisageError
+from libs.errors import UnavailableError, VisageError
 from libs.faces.compare import SAME_PERSON_DISTANCE
 from libs.stores.ports import Database, ObjectStore, VectorIndex
 from libs.tenants import DEFAULT_TENANT
@@ -67,17 +67,12 @@ class IdentificationContext:
         """
         limit = self.config.store_timeout_seconds
         try:
-            timeout = limit if finishing else bounded(limit)
-        except DeadlineExceededError:
-            call.close()  # never started
-            raise
-        try:
-            return await asyncio.wait_for(call, timeout)
+            if finishing:
+                return await asyncio.wait_for(call, limit)
+            return await within_deadline(call, what, limit)
         except VisageError:
             raise
         except TimeoutError:
-            if not finishing and past_deadline():
-                raise DeadlineExceededError(f"{what}: the call's deadline passed") from None
-            raise UnavailableError(f"{what}: no answer within {timeout:g} s") from None
+            raise UnavailableError(f"{what}: no answer within {limit:g} s") from None
         except Exception as error:  # adapters raise their client's errors (connection refused, S3 errors...)
             raise UnavailableError(f"{what} failed: {type(error).__name__}: {error}") from error

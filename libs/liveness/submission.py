@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
+from libs.call_context import within_deadline
 from libs.config import ImageLimits
 from libs.errors import (
     FaceSDKResultCode,
@@ -212,7 +213,9 @@ class SubmissionDesk:
         for name, data, content_type, extension in items:
             key = object_key(prefix, name, extension)
             written.append(key)
-            await objects.put(key, data, content_type)
+            # Bounded by the caller's deadline (the adapter's timeout bounds it otherwise): a submission
+            # nobody waits for any more stops here and is undone, before its decision is written.
+            await within_deadline(objects.put(key, data, content_type), f"liveness media {name}")
             media[name] = key
         return media
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from libs.call_context import bounded, call_deadline, call_face_limit, capped, past_deadline
+from libs.call_context import bounded, call_deadline, call_face_limit, capped, past_deadline, within_deadline
 from libs.errors import DeadlineExceededError
 
 pytestmark = pytest.mark.unit
@@ -41,3 +41,13 @@ def test_the_face_limit_keeps_the_first_faces_and_only_inside_its_call() -> None
         assert capped([1, 2, 3]) == [1, 2] and capped([1]) == [1]
     with call_face_limit(None):
         assert capped([1, 2, 3]) == [1, 2, 3]
+
+
+async def test_a_call_within_the_deadline_stops_when_the_deadline_does_not_when_its_own_timeout_does() -> (
+    None
+):
+    with call_deadline(0.1), pytest.raises(DeadlineExceededError, match="slow step"):
+        await within_deadline(asyncio.sleep(5), "slow step", timeout=10)
+    with call_deadline(10), pytest.raises(TimeoutError):
+        await within_deadline(asyncio.sleep(5), "slow step", timeout=0.05)  # its own timeout: the store's
+    assert await within_deadline(asyncio.sleep(0, result=7), "quick step") == 7  # no deadline, no timeout
