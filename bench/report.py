@@ -11,6 +11,7 @@ from bench.section import Note, Section, Table, markdown_table
 # Report order; sections not listed follow in name order.
 ORDER = (
     "accuracy",
+    "open_set",
     "face_recognition_compare",
     "core",
     "gateway",

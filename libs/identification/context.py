@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from libs.call_context import within_deadline
 from libs.config import ImageLimits
 from libs.errors import UnavailableError, VisageError
-from libs.faces.compare import SAME_PERSON_DISTANCE
+from libs.identification.gallery import GallerySizes
+from libs.identification.threshold import DEFAULT_TARGET_FPIR, search_distance
 from libs.stores.ports import Database, ObjectStore, VectorIndex
 from libs.tenants import DEFAULT_TENANT
 from libs.usecases.ports import DescriptorSource, LivenessPortraitSource, PhotoFetcher
@@ -24,9 +25,14 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class IdentificationConfig:
     # Search `threshold` when the request has none: maximum distance (L2 between unit descriptors, 0..2).
-    # The same-person threshold of `libs.faces.compare` (1.1136 = cosine 0.38); Regula's own default is
-    # 1.0 on its own descriptor scale, which is not comparable.
-    default_threshold: float = SAME_PERSON_DISTANCE
+    # None = from the size of the gallery searched, for at most `target_fpir` false hits among searches by
+    # people who are not enrolled (`libs.identification.threshold`; 1.1136 = cosine 0.38, the 1:1
+    # same-person threshold, up to 47 images, then stricter). Regula's own default is 1.0 on its own
+    # descriptor scale, which is not comparable.
+    default_threshold: float | None = None
+    target_fpir: float = DEFAULT_TARGET_FPIR
+    # How long a gallery's size is reused before SQL counts it again (the threshold follows its logarithm).
+    gallery_size_cache_seconds: float = 30.0
     default_limit: int = 100  # Regula 8.3's default search `limit`
     # Vector candidates fetched per wanted person at first; doubled while filters leave too few.
     candidates_per_person: int = 4
@@ -54,6 +60,21 @@ class IdentificationContext:
     # Whose persons and groups the use cases see and write (`Identification.for_tenant`); the reconciler
     # works across every tenant and ignores it.
     tenant: str = DEFAULT_TENANT
+    # Counted gallery sizes; made from `config` when None, then shared by every tenant's copy of the context
+    # (`dataclasses.replace` keeps the object).
+    gallery_sizes: GallerySizes | None = None
+
+    def __post_init__(self) -> None:
+        if self.gallery_sizes is None:
+            self.gallery_sizes = GallerySizes(self.config.gallery_size_cache_seconds)
+
+    async def search_threshold(self, group_ids: Sequence[str]) -> float:
+        """The default threshold of a search of these groups (none: the whole tenant)."""
+        if self.config.default_threshold is not None:
+            return self.config.default_threshold
+        assert self.gallery_sizes is not None
+        size = await self.gallery_sizes.size(self.database, self.tenant, group_ids, self.now_ms())
+        return search_distance(size, self.config.target_fpir)
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)

@@ -29,7 +29,7 @@ from libs.stores.ports import Row, VectorHit
 @dataclass(frozen=True, slots=True)
 class RankQuery:
     group_ids: tuple[str, ...] = ()  # empty = everyone
-    threshold: float | None = None  # maximum distance; None = the configured default
+    threshold: float | None = None  # maximum distance; None = the default for the gallery searched
     limit: int | None = None  # persons; None = the configured default
     names: NameFilter | None = None
     with_images: bool = False
@@ -40,7 +40,7 @@ class Ranking:
     """A `RankQuery` checked once, defaults applied: what `rank_persons` ranks every face by."""
 
     group_ids: tuple[str, ...]
-    threshold: float
+    threshold: float | None  # None: the default for the gallery searched, settled when ranking
     limit: int
     names: NameFilter | None
     with_images: bool
@@ -48,9 +48,8 @@ class Ranking:
 
 def checked_query(ctx: IdentificationContext, query: RankQuery) -> Ranking:
     """The query with the configured defaults; InvalidRequestError for values out of range."""
-    threshold = ctx.config.default_threshold if query.threshold is None else query.threshold
-    limit = ctx.config.default_limit if query.limit is None else query.limit
-    if not threshold >= 0:  # also refuses NaN
+    threshold, limit = query.threshold, ctx.config.default_limit if query.limit is None else query.limit
+    if threshold is not None and not threshold >= 0:  # also refuses NaN
         raise InvalidRequestError(f"threshold must be a distance >= 0, got {threshold}")
     if limit < 1:
         raise InvalidRequestError(f"limit must be >= 1, got {limit}")
@@ -60,8 +59,12 @@ def checked_query(ctx: IdentificationContext, query: RankQuery) -> Ranking:
 async def rank_persons(
     ctx: IdentificationContext, vector: np.ndarray, model: str, query: Ranking
 ) -> tuple[PersonMatch, ...]:
-    """The persons whose images lie within the threshold of `vector`, nearest first, at most `limit`."""
-    threshold, limit = query.threshold, query.limit
+    """The persons whose images lie within the threshold of `vector`, nearest first, at most `limit`. An
+    explicit threshold wins; without one, the default for the size of the gallery searched."""
+    threshold = query.threshold
+    if threshold is None:
+        threshold = await ctx.search_threshold(query.group_ids)
+    limit = query.limit
     most = ctx.vectors.max_limit
     wanted = min(most, max(limit * ctx.config.candidates_per_person, 64))
     while True:

@@ -6,7 +6,10 @@
                                                  `livenessTransactionId` images (unset: refused, 503);
                                                  ..._LIVENESS_SERVER_NAME, ..._LIVENESS_TIMEOUT_SECONDS
     VISAGE_IDENTIFICATION_FETCH__...             limits of `imageUrl` downloads (libs/net/fetch.py)
-    VISAGE_IDENTIFICATION_SEARCH_THRESHOLD       default maximum distance of a search result
+    VISAGE_IDENTIFICATION_SEARCH_TARGET_FPIR     the default search threshold's target: false hits among
+                                                 searches by people not enrolled (0.03), whatever the
+                                                 gallery's size (libs/identification/threshold.py)
+    VISAGE_IDENTIFICATION_SEARCH_THRESHOLD       instead, one maximum distance for every search
     VISAGE_IDENTIFICATION_RECONCILE_PERIOD_SECONDS, ..._ORPHAN_SCAN_PERIOD_SECONDS,
     ..._VECTOR_COMPACTION_PERIOD_SECONDS
 plus the server and TLS variables every service has (services/common/settings.py). The service's own
@@ -46,7 +49,11 @@ class IdentificationSettings(ServiceSettings, LivenessBackend):
     matching_startup_timeout_seconds: float = Field(default=180.0, gt=0)
     fetch: FetchPolicy = Field(default_factory=FetchPolicy)
     # Defaults and meaning: `IdentificationConfig` (libs/identification/context.py).
-    search_threshold: float = Field(default=_DEFAULTS.default_threshold, ge=0, le=2)
+    # None: from the gallery's size for `search_target_fpir` (VISAGE_IDENTIFICATION_SEARCH_TARGET_FPIR);
+    # a number: that distance for every search, whatever the gallery.
+    search_threshold: float | None = Field(default=_DEFAULTS.default_threshold, ge=0, le=2)
+    search_target_fpir: float = Field(default=_DEFAULTS.target_fpir, gt=0, le=0.5)
+    gallery_size_cache_seconds: float = Field(default=_DEFAULTS.gallery_size_cache_seconds, ge=0)
     search_limit: int = Field(default=_DEFAULTS.default_limit, ge=1)
     store_timeout_seconds: float = Field(default=_DEFAULTS.store_timeout_seconds, gt=0)
     pending_grace_seconds: float = Field(default=_DEFAULTS.pending_grace_seconds, gt=0)
@@ -61,6 +68,8 @@ class IdentificationSettings(ServiceSettings, LivenessBackend):
     def identification_config(self) -> IdentificationConfig:
         return IdentificationConfig(
             default_threshold=self.search_threshold,
+            target_fpir=self.search_target_fpir,
+            gallery_size_cache_seconds=self.gallery_size_cache_seconds,
             default_limit=self.search_limit,
             store_timeout_seconds=self.store_timeout_seconds,
             pending_grace_seconds=self.pending_grace_seconds,

@@ -62,7 +62,7 @@ async def test_rank1_and_open_set_rejection(
         await identification.images.add(person.id, Upload(content=photos[0].file.read_bytes()))
         names[person.id] = identity
 
-    default_threshold = identification.context.config.default_threshold
+    default_threshold = await identification.context.search_threshold(())  # for this gallery's size
     correct, within_default, misses = 0, 0, []
     probes = [(identity, photo) for identity, photos in enrolled.items() for photo in photos[1:]]
     for identity, photo in probes:

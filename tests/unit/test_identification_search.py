@@ -21,6 +21,8 @@ from libs.identification import (
     SearchQuery,
     Upload,
 )
+from libs.identification.gallery import GallerySizes
+from libs.identification.threshold import search_distance
 from tests import identification_fixtures
 from tests.identification_support import KATY, KATY_MORE, NO_FACE, OBAMA, OTHER, TWO_FACES, photo
 
@@ -188,3 +190,29 @@ async def test_match_and_search_compares_and_searches_each_face(
     assert (pairs[(0, 1)].first_type, pairs[(0, 1)].second_type) == (3, 1)
     with pytest.raises(TooFewImagesError):
         await identification.match_and_search(MatchAndSearchQuery(images[:1]))
+
+
+async def test_the_default_threshold_tightens_as_the_gallery_grows(
+    identification: Identification, faces_dir: Path
+) -> None:
+    """No `threshold` in the request: the 1:1 threshold for a small gallery, stricter past 47 images, for
+    at most 3 % false hits by people who are not enrolled (libs/identification/threshold.py)."""
+    context = identification.context
+    context.gallery_sizes = GallerySizes(cache_seconds=0)  # count at every search
+    assert await context.search_threshold(()) == pytest.approx(SAME_PERSON_DISTANCE, abs=1e-4)
+    group = await identification.groups.create(GroupFields("front desk"))
+    katy = await _enrol(identification, faces_dir, "Katy", KATY[0], groups=[group.id])
+    crowd = await identification.persons.create(PersonFields("crowd"))
+    content = photo(faces_dir, OBAMA[0])
+    for _ in range(60):
+        await identification.images.add(crowd.id, Upload(content=content))
+
+    whole = await context.search_threshold(())
+    assert whole == pytest.approx(search_distance(61)) and whole < SAME_PERSON_DISTANCE - 0.005
+    # A search of the group compares with its one image: the 1:1 threshold still.
+    assert await context.search_threshold([group.id]) == pytest.approx(SAME_PERSON_DISTANCE, abs=1e-4)
+    found = await identification.search(_probe(faces_dir, KATY[1], group_ids=(group.id,)))
+    assert [match.person.id for match in found.faces[0].persons] == [katy.id]
+    # An explicit threshold wins over the default, in either direction.
+    everyone = await identification.search(_probe(faces_dir, KATY[1], threshold=2.0, limit=5))
+    assert {match.person.id for match in everyone.faces[0].persons} == {katy.id, crowd.id}

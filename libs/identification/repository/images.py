@@ -186,6 +186,22 @@ async def search_candidates(
     return candidates
 
 
+async def count_searchable(db: Database, tenant: str, group_ids: Sequence[str], now: int) -> int:
+    """The images a search of these groups (none: the whole tenant) compares a probe with: `ready` images of
+    visible persons, each once. The gallery size the default threshold depends on."""
+    sql = (
+        "SELECT COUNT(*) AS n FROM images i JOIN persons p ON p.id = i.person_id"
+        f" WHERE i.state = 'ready' AND p.tenant = $2 AND {visible_person('p', 1)}"
+    )
+    if group_ids:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM person_groups m WHERE m.person_id = p.id"
+            f" AND m.group_id IN ({placeholders(3, len(group_ids))}))"
+        )
+    row = await db.fetchrow(sql, now, tenant, *group_ids)
+    return int(row["n"]) if row else 0
+
+
 async def candidate_persons(db: Database, rows: Sequence[Row]) -> dict[str, Person]:
     """The persons of candidate rows (from `search_candidates`), with their groups."""
     person_rows = {
