@@ -1,5 +1,6 @@
-"""The background reconciler of the service: a light pass every period, a full (orphan) scan and a compaction
-of the vector index (when vectors were deleted) less often."""
+"""The service's background jobs: the reconciler (a light pass every period, a full orphan scan and a
+compaction of the vector index, when vectors were deleted, less often) and the re-describer (a pass every
+period; it only works when images of another descriptor model exist)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 import time
 
 from libs.identification import Reconciler
+from libs.identification.redescribe import Redescriber
 
 _log = logging.getLogger(__name__)
 
@@ -52,3 +54,27 @@ class ReconcileLoop:
                 if await self._reconciler.compact_vectors():
                     _log.info("vector index compaction started (vectors were deleted)")
                 last_compaction = time.monotonic()
+
+
+class RedescribeLoop:
+    def __init__(self, redescriber: Redescriber, period_seconds: float) -> None:
+        self._redescriber = redescriber
+        self._period = period_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="identification-redescriber")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._period)
+            try:
+                await self._redescriber.run()
+            except Exception:  # a pass that met an outage: the next one goes on from where it is
+                _log.exception("re-describe pass failed")

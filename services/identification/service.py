@@ -15,13 +15,14 @@ from importlib import metadata
 from visage.identification.v1 import identification_pb2_grpc
 
 from libs.identification import Identification, IdentificationContext
+from libs.identification.redescribe import Redescriber
 from libs.net.fetch import fetch_image
 from libs.rpc import create_server, secure_channel, wait_healthy
 from libs.stores.factory import open_stores
 from services.common.lifecycle import Assembly, ServiceSpec
 from services.common.liveness_client import open_liveness_client
 from services.identification.descriptors_client import MatchingDescriptorSource
-from services.identification.jobs import ReconcileLoop
+from services.identification.jobs import ReconcileLoop, RedescribeLoop
 from services.identification.servicer import SERVICE_NAME, IdentificationServicer
 from services.identification.settings import IdentificationSettings
 
@@ -43,6 +44,7 @@ async def assemble(settings: IdentificationSettings) -> AsyncIterator[Assembly]:
     # Not waited for at start: only match_and_search's `livenessTransactionId` images need it.
     liveness = open_liveness_client(settings, settings.tls)
     loop: ReconcileLoop | None = None
+    redescribe: RedescribeLoop | None = None
     try:
         context = IdentificationContext(
             database=stores.database,
@@ -60,14 +62,16 @@ async def assemble(settings: IdentificationSettings) -> AsyncIterator[Assembly]:
             settings.orphan_scan_period_seconds,
             settings.vector_compaction_period_seconds,
         )
+        redescribe = RedescribeLoop(Redescriber(context), settings.redescribe_period_seconds)
         servicer = IdentificationServicer(identification, f"visage {_version()}")
         register = partial(identification_pb2_grpc.add_IdentificationServiceServicer_to_server, servicer)
         rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
         matching_up = partial(wait_healthy, channel, timeout=settings.matching_startup_timeout_seconds)
-        yield Assembly(rpc, ready=[identification.migrate, matching_up, loop.start])
+        yield Assembly(rpc, ready=[identification.migrate, matching_up, loop.start, redescribe.start])
     finally:
-        if loop is not None:
-            await loop.stop()
+        for job in (loop, redescribe):
+            if job is not None:
+                await job.stop()
         await channel.close()
         if liveness is not None:
             await liveness.close()

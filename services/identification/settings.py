@@ -64,6 +64,9 @@ class IdentificationSettings(ServiceSettings, LivenessBackend):
     # A compaction of the vector index, when vectors were deleted since the last one, this often: deleted
     # vectors stay in the HNSW graph until then and cost search recall around them.
     vector_compaction_period_seconds: float = Field(default=600.0, gt=0)
+    # A pass describing again the images of another descriptor model than matching's (after a model switch),
+    # this often; with nothing to do a pass costs one description (libs/identification/redescribe.py).
+    redescribe_period_seconds: float = Field(default=300.0, gt=0)
 
     def identification_config(self) -> IdentificationConfig:
         return IdentificationConfig(

@@ -218,3 +218,49 @@ async def candidate_persons(db: Database, rows: Sequence[Row]) -> dict[str, Pers
     }
     persons = await with_groups(db, list(person_rows.values()))
     return {person.id: person for person in persons}
+
+
+async def images_by_model(db: Database) -> dict[str, int]:
+    """`ready` images per descriptor model, across tenants (what re-describing has left to do)."""
+    rows = await db.fetch("SELECT model, COUNT(*) AS n FROM images WHERE state = 'ready' GROUP BY model")
+    return {row["model"]: int(row["n"]) for row in rows}
+
+
+async def newest_kept_image(db: Database) -> Row | None:
+    """A `ready` image whose photo is kept, the newest: describing it again tells the current model."""
+    return await db.fetchrow(
+        "SELECT id, object_key FROM images WHERE state = 'ready' AND object_key IS NOT NULL"
+        " ORDER BY created_at DESC, id DESC LIMIT 1"
+    )
+
+
+async def images_of_other_models(db: Database, model: str, after_id: str, limit: int) -> list[Row]:
+    """`ready` images described by another model than `model`, by id after `after_id`, with their person's
+    tenant: the next batch to describe again. Images whose photo is not kept come too (object_key NULL)."""
+    return await db.fetch(
+        "SELECT i.id, i.person_id, i.object_key, i.model, p.tenant FROM images i"
+        " JOIN persons p ON p.id = i.person_id"
+        " WHERE i.state = 'ready' AND p.state = 'ready' AND i.model <> $1 AND i.id > $2"
+        " ORDER BY i.id LIMIT $3",
+        model,
+        after_id,
+        limit,
+    )
+
+
+async def set_model(db: Database, image_id: str, old: str, new: str, now: int) -> bool:
+    """The image now carries a descriptor of `new`; False when it changed state or model meanwhile."""
+    changed = await db.execute(
+        "UPDATE images SET model = $3, updated_at = $4 WHERE id = $1 AND model = $2 AND state = 'ready'",
+        image_id,
+        old,
+        new,
+        now,
+    )
+    return changed == 1
+
+
+async def image_model(db: Database, image_id: str) -> str | None:
+    """The model of a `ready` image, None when it is not (or no longer) there."""
+    row = await db.fetchrow("SELECT model FROM images WHERE id = $1 AND state = 'ready'", image_id)
+    return None if row is None else row["model"]
