@@ -1,0 +1,148 @@
+"""`visage enroll`: a folder of photos (one sub-folder per person) or a CSV into the gallery.
+
+Concurrent (a few persons at a time), with a progress bar (rate, time left), and resumable: each person
+made and each photo enrolled is appended to a state file (default `<folder>/.visage-enroll.jsonl`), so a
+second run after an interruption only does what is left and never makes a person twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from tqdm import tqdm
+
+from cli.api import EXIT_PARTIAL, EXIT_USAGE, ApiError, client, fail, image_b64, request
+
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".jp2"}
+STATE_FILE = ".visage-enroll.jsonl"
+
+
+@dataclass
+class Plan:
+    photos: dict[str, list[Path]]  # person name -> photos, in order
+
+
+def folder_plan(folder: Path) -> Plan:
+    photos: dict[str, list[Path]] = {}
+    for person in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        files = sorted(f for f in person.iterdir() if f.suffix.lower() in PHOTO_SUFFIXES)
+        if files:
+            photos[person.name] = files
+    return Plan(photos)
+
+
+def csv_plan(table: Path) -> Plan:
+    """Rows of `name,path` (a header line `name,path`; paths relative to the CSV's folder)."""
+    photos: dict[str, list[Path]] = defaultdict(list)
+    with table.open(newline="", encoding="utf-8") as file:
+        for row in csv.DictReader(file):
+            if not row.get("name") or not row.get("path"):
+                raise ApiError(f"{table}: every row needs a name and a path", EXIT_USAGE)
+            photos[row["name"]].append((table.parent / row["path"]).resolve())
+    return Plan(dict(photos))
+
+
+@dataclass
+class State:
+    """What earlier runs did: persons made (name -> id) and photos enrolled, appended as JSON lines."""
+
+    path: Path
+    persons: dict[str, str] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def load(cls, path: Path) -> State:
+        state = cls(path)
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                entry = json.loads(line)
+                if "person" in entry:
+                    state.persons[entry["person"]] = entry["id"]
+                else:
+                    state.done.add(entry["photo"])
+        return state
+
+    def record(self, entry: dict[str, str]) -> None:
+        with self._lock, self.path.open("a", encoding="utf-8") as file:
+            file.write(json.dumps(entry) + "\n")
+
+
+def _group_id(api: httpx.Client, name: str) -> str:
+    """The id of the group called `name`, made when there is none."""
+    page = 1
+    while True:
+        answer = request(api, "GET", "groups", params={"page": page, "size": 1000})
+        for group in answer["items"]:
+            if group["name"] == name:
+                return group["id"]
+        if page >= answer.get("totalPages", 1):
+            break
+        page += 1
+    return request(api, "POST", "groups", json={"name": name, "metadata": {}})["id"]
+
+
+def _enrol_person(
+    api: httpx.Client, name: str, photos: list[Path], groups: list[str], state: State, bar: tqdm[Any]
+) -> list[str]:
+    failures = []
+    person_id = state.persons.get(name)
+    if person_id is None:
+        person_id = request(api, "POST", "persons", json={"name": name, "groups": groups})["id"]
+        state.persons[name] = person_id
+        state.record({"person": name, "id": person_id})
+    for photo in photos:
+        key = str(photo)
+        if key in state.done:
+            continue
+        try:
+            request(api, "POST", f"persons/{person_id}/images", json={"image": {"content": image_b64(photo)}})
+            state.done.add(key)
+            state.record({"photo": key})
+        except ApiError as error:
+            failures.append(f"{photo}: {error.message}")
+        bar.update(1)
+    return failures
+
+
+def enroll(
+    source: Annotated[Path, typer.Argument(exists=True, help="A folder (a sub-folder per person) or a CSV.")],
+    group: Annotated[
+        str | None, typer.Option(help="Put every person in this group (made if absent).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=32, help="Persons enrolled at once.")] = 4,
+    state_file: Annotated[Path | None, typer.Option(help="Progress file; default: in the folder.")] = None,
+) -> None:
+    """Enrol photos: resumable, concurrent, with a progress bar and a summary of what failed."""
+    try:
+        plan = csv_plan(source) if source.is_file() else folder_plan(source)
+        state = State.load(state_file or (source.parent if source.is_file() else source) / STATE_FILE)
+        left = {name: [p for p in photos if str(p) not in state.done] for name, photos in plan.photos.items()}
+        left = {name: photos for name, photos in left.items() if photos}
+        total = sum(len(photos) for photos in left.values())
+        with client() as api:
+            groups = [_group_id(api, group)] if group else []
+            with (
+                tqdm(total=total, unit="photo", desc="enrolling") as bar,
+                ThreadPoolExecutor(concurrency) as pool,
+            ):
+                jobs = [pool.submit(_enrol_person, api, n, p, groups, state, bar) for n, p in left.items()]
+                failures = [failure for job in jobs for failure in job.result()]
+    except ApiError as error:
+        raise fail(error) from None
+    enrolled = total - len(failures)
+    typer.echo(f"enrolled {enrolled} photos of {len(left)} persons ({len(plan.photos)} in the source);"
+               f" {len(failures)} failed")  # fmt: skip
+    for failure in failures:
+        typer.echo(f"  {failure}", err=True)
+    if failures:
+        raise typer.Exit(EXIT_PARTIAL)
