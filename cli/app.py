@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import typer
 
-from cli import enroll, faces, keys, platform
+from cli import enroll, faces, gallery, keys, platform
 
 app = typer.Typer(help="Visage: self-hosted face recognition.", no_args_is_help=True)
 app.add_typer(keys.app, name="keys")
 for command in (platform.run, platform.certs, platform.models, platform.status, faces.detect, faces.match,
                 faces.search, enroll.enroll):  # fmt: skip
     app.command()(command)
+app.command("export")(gallery.export)
+app.command("import")(gallery.import_)
 
 
 def main() -> None:

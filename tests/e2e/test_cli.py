@@ -3,13 +3,18 @@ only does what is left), search, with the API key from the environment, and the 
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from services.launcher import Platform
+from tests.e2e.conftest import api_client
 from tests.identification_support import KATY, KATY_MORE, NO_FACE, OBAMA
 
 
@@ -77,3 +82,34 @@ def test_failures_are_one_line_with_an_exit_code_that_says_why(platform: Platfor
     assert down.returncode == 4 and "cannot reach the API" in down.stderr
     usage = visage(platform, "match", str(faces_dir / KATY[0]))
     assert usage.returncode == 2
+
+
+def test_a_gallery_exported_from_one_tenant_imports_into_another(
+    platform: Platform, api: httpx.Client, faces_dir: Path, tmp_path: Path
+) -> None:
+    keys = {}
+    for tenant in ("export-from", "import-to"):
+        made = api.post("admin/keys", json={"tenant": tenant, "scopes": ["write"]})
+        keys[tenant] = made.json()["key"]
+    with api_client(platform, keys["export-from"]) as source:
+        group = source.post("groups", json={"name": "vip", "metadata": {"floor": 3}}).json()["id"]
+        person = source.post("persons", json={"name": "Katy", "groups": [group], "metadata": {"n": 1}}).json()
+        for photo in KATY:
+            body = {"image": {"content": base64.b64encode((faces_dir / photo).read_bytes()).decode()}}
+            assert source.post(f"persons/{person['id']}/images", json=body).status_code == 200
+
+    exported = visage(platform, "export", str(tmp_path / "gallery"), key=keys["export-from"])
+    assert exported.returncode == 0, exported.stderr
+    assert "exported 1 groups, 1 persons, 2 photos" in exported.stdout
+    gallery = json.loads((tmp_path / "gallery" / "gallery.json").read_text())
+    assert gallery["format"] == "visage-gallery/1" and gallery["persons"][0]["metadata"] == {"n": 1}
+
+    imported = visage(platform, "import", str(tmp_path / "gallery"), key=keys["import-to"])
+    assert imported.returncode == 0, imported.stderr
+    with api_client(platform, keys["import-to"]) as target:
+        (copy,) = target.get("groups").json()["items"]
+        assert (copy["name"], copy["metadata"], copy["id"] != group) == ("vip", {"floor": 3}, True)
+        (katy,) = target.get(f"groups/{copy['id']}/persons").json()["items"]
+        assert katy["name"] == "Katy" and len(target.get(f"persons/{katy['id']}/images").json()["items"]) == 2
+    found = visage(platform, "search", str(faces_dir / KATY_MORE), key=keys["import-to"])
+    assert found.returncode == 0 and found.stdout.count("Katy") == 1 and katy["id"] in found.stdout
