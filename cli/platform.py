@@ -64,6 +64,6 @@ def status() -> None:
     for name, state in sorted(backends.items()):
         typer.echo(f"  {name:<15} {state}")
     if ready.status_code != 200:
-        typer.echo(f"not ready: {body.get('msg', ready.text)}", err=True)
+        typer.echo(body.get("msg", ready.text), err=True)  # "not ready: <who and why>"
         raise typer.Exit(EXIT_UNAVAILABLE)
     typer.echo("ready")
