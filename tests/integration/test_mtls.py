@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from certs.generate import generate
+from certs.pki import CLIENT_ONLY, Issued, cert_pem, client_sans, key_pem, make_leaf
 from libs.errors import UnavailableError
 from libs.rpc import RpcServer, ServerSettings, TLSFiles, create_server, secure_channel, wait_healthy
 
@@ -78,6 +82,30 @@ async def test_client_certificate_from_another_ca_is_refused(
     # Trusts the real CA, so only the client certificate can be the reason for the refusal.
     stranger = TLSFiles(ca=dev_certs / "ca.pem", cert=tmp_path / "gateway.pem", key=tmp_path / "gateway.key")
     error = await refused(secure_channel(f"127.0.0.1:{server.port}", stranger))
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_an_expired_client_certificate_of_the_right_ca_is_refused(
+    server: RpcServer, dev_certs: Path, tmp_path: Path
+) -> None:
+    ca = Issued(
+        x509.load_pem_x509_certificate((dev_certs / "ca.pem").read_bytes()),
+        serialization.load_pem_private_key((dev_certs / "ca.key").read_bytes(), password=None),  # type: ignore[arg-type]
+    )
+
+    def client_files(issued_at: datetime, name: str) -> TLSFiles:
+        issued = make_leaf(ca, "gateway", client_sans("gateway"), CLIENT_ONLY, issued_at)
+        (tmp_path / f"{name}.pem").write_bytes(cert_pem(issued.cert))
+        (tmp_path / f"{name}.key").write_bytes(key_pem(issued.key))
+        return TLSFiles(ca=dev_certs / "ca.pem", cert=tmp_path / f"{name}.pem", key=tmp_path / f"{name}.key")
+
+    # The same leaf issued now is let in, so expiry alone is what refuses the other one: issued two years
+    # ago for one year, signed by the trusted CA, with the right names.
+    fresh = secure_channel(f"127.0.0.1:{server.port}", client_files(datetime.now(UTC), "fresh"))
+    async with fresh:
+        await check(fresh)
+    expired = client_files(datetime.now(UTC) - timedelta(days=730), "expired")
+    error = await refused(secure_channel(f"127.0.0.1:{server.port}", expired))
     assert error.code() == grpc.StatusCode.UNAVAILABLE
 
 
