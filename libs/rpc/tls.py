@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import grpc
 from pydantic import BaseModel, ConfigDict
+
+_log = logging.getLogger(__name__)
 
 
 class TLSFiles(BaseModel):
@@ -38,9 +41,48 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def server_credentials(files: TLSFiles) -> grpc.ServerCredentials:
-    """Server side of mTLS: clients must present a certificate signed by `files.ca`."""
+    """Server side of mTLS: clients must present a certificate signed by `files.ca`.
+
+    The files are looked at again when a connection is made, and read again when they changed: a renewed
+    certificate (cert-manager, `make certs`) is served to new connections without a restart, while open
+    connections keep the one they started with. A renewal caught half-written is skipped until it is whole.
+    """
+    initial = _configuration(files)
+    seen = {"stamp": _stamp(files)}
+
+    def fetch() -> grpc.ServerCertificateConfiguration | None:
+        stamp = _stamp(files)
+        if stamp == seen["stamp"]:
+            return None  # unchanged: gRPC keeps the current configuration
+        try:
+            configuration = _configuration(files)
+        except (OSError, ValueError) as error:
+            _log.warning("TLS files changed but cannot be read yet (%s); the previous ones stay", error)
+            return None
+        seen["stamp"] = stamp
+        _log.info("TLS certificate reloaded from %s", files.cert)
+        return configuration
+
+    return grpc.dynamic_ssl_server_credentials(initial, fetch, require_client_authentication=True)
+
+
+def _configuration(files: TLSFiles) -> grpc.ServerCertificateConfiguration:
     ca, chain, key = files.read()
-    return grpc.ssl_server_credentials([(key, chain)], root_certificates=ca, require_client_auth=True)
+    if b"PRIVATE KEY" not in key or b"CERTIFICATE" not in chain:
+        raise ValueError(f"{files.cert} or {files.key} is not a whole PEM file")
+    return grpc.ssl_server_certificate_configuration([(key, chain)], root_certificates=ca)
+
+
+def _stamp(files: TLSFiles) -> tuple[tuple[int, int], ...]:
+    """When and how big each file is: a cheap test of "changed" at every new connection."""
+    stamps = []
+    for path in (files.ca, files.cert, files.key):
+        try:
+            status = path.stat()
+            stamps.append((status.st_mtime_ns, status.st_size))
+        except OSError:
+            stamps.append((-1, -1))
+    return tuple(stamps)
 
 
 def channel_credentials(files: TLSFiles) -> grpc.ChannelCredentials:

@@ -134,6 +134,23 @@ async def test_server_certificate_does_not_verify_for_another_service_name(
     assert error.code() == grpc.StatusCode.UNAVAILABLE
 
 
+async def test_a_certificate_renewed_on_disk_is_served_without_a_restart(tmp_path: Path) -> None:
+    """The server's certificate is made again with one more name while it runs: new connections get it (a
+    client checking that name gets in), without restarting the server."""
+    generate(tmp_path, services=("detection",))
+    client_files = TLSFiles.in_directory(tmp_path, "gateway")
+    rpc = await create_server(ServerSettings(), TLSFiles.in_directory(tmp_path, "detection"), [], [SERVICE])
+    async with rpc:
+        target, renewed_name = f"127.0.0.1:{rpc.port}", "renewed.visage.test"
+        error = await refused(secure_channel(target, client_files, server_name_override=renewed_name))
+        assert error.code() == grpc.StatusCode.UNAVAILABLE  # not a name of the first certificate
+
+        generate(tmp_path, services=("detection",), extra_sans=(renewed_name,))  # same CA, new leaf
+        renewed = secure_channel(target, client_files, server_name_override=renewed_name)
+        async with renewed:
+            assert await check(renewed) in (SERVING, NOT_SERVING)  # the handshake passed: the new leaf
+
+
 async def test_missing_key_file_is_named_in_the_error(detection_tls: TLSFiles, tmp_path: Path) -> None:
     missing = detection_tls.model_copy(update={"key": tmp_path / "nowhere.key"})
     with pytest.raises(FileNotFoundError, match=r"nowhere\.key.*make certs"):
