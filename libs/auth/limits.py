@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage
@@ -25,8 +26,6 @@ class KeyLimits:
     def __init__(self, defaults: KeyLimitValues) -> None:
         if defaults.requests_per_second is None or defaults.max_concurrent is None:
             raise ValueError("the default request rate and concurrency are required")
-        self.requests_per_second = defaults.requests_per_second
-        self.max_concurrent = defaults.max_concurrent
         self.defaults = defaults
         self._window = MovingWindowRateLimiter(MemoryStorage())
         self._in_flight: Counter[str] = Counter()
@@ -34,14 +33,14 @@ class KeyLimits:
     @asynccontextmanager
     async def admitted(self, key: ApiKey) -> AsyncIterator[None]:
         """Hold one of the key's concurrent slots for the block; `RateLimitedError` (429) over a limit."""
-        rate = RateLimitItemPerSecond(key.requests_per_second or self.requests_per_second, 1)
+        rate = RateLimitItemPerSecond(self._limit(key, "requests_per_second"), 1)
         if not await self._window.hit(rate, key.id):
             reset_at = (await self._window.get_window_stats(rate, key.id)).reset_time
             raise RateLimitedError(
                 f"API key {key.id} is over its {rate.amount} requests per second",
                 max(1, math.ceil(reset_at - time.time())),
             )
-        concurrent = key.max_concurrent or self.max_concurrent
+        concurrent = self._limit(key, "max_concurrent")
         if self._in_flight[key.id] >= concurrent:
             raise RateLimitedError(
                 f"API key {key.id} is at its limit of concurrent requests ({concurrent})", 1
@@ -56,10 +55,15 @@ class KeyLimits:
 
     def check_images(self, key: ApiKey, count: int) -> None:
         """`ImagesCountLimitError` (400, Regula's FACER_IMAGES_COUNT_LIMIT_EXCEEDED) past the key's limit."""
-        limit = key.max_images_per_request or self.defaults.max_images_per_request
+        limit = self._limit(key, "max_images_per_request")
         if limit is not None and count > limit:
             raise ImagesCountLimitError(f"{count} images in one request; API key {key.id} allows {limit}")
 
     def faces_per_image(self, key: ApiKey) -> int | None:
         """The most faces reported per image for the key; None = as many as the detector finds."""
-        return key.max_faces_per_image or self.defaults.max_faces_per_image
+        return self._limit(key, "max_faces_per_image")
+
+    def _limit(self, key: ApiKey, name: str) -> Any:
+        """The key's own value of limit `name`, or the default when it sets none."""
+        own = getattr(key, name)
+        return getattr(self.defaults, name) if own is None else own

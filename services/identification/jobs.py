@@ -15,7 +15,30 @@ from libs.identification.redescribe import Redescriber
 _log = logging.getLogger(__name__)
 
 
-class ReconcileLoop:
+class BackgroundJob:
+    """A loop run as one task from `start` until `stop` cancels it; subclasses write `_run`."""
+
+    name = "identification-job"
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        raise NotImplementedError
+
+
+class ReconcileLoop(BackgroundJob):
+    name = "identification-reconciler"
+
     def __init__(
         self,
         reconciler: Reconciler,
@@ -23,20 +46,11 @@ class ReconcileLoop:
         full_scan_seconds: float,
         compaction_seconds: float,
     ) -> None:
+        super().__init__()
         self._reconciler = reconciler
         self._period = period_seconds
         self._full_scan = full_scan_seconds
         self._compaction = compaction_seconds
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="identification-reconciler")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
         # The first full scan and compaction wait a whole interval: startup stays light.
@@ -56,20 +70,13 @@ class ReconcileLoop:
                 last_compaction = time.monotonic()
 
 
-class RedescribeLoop:
+class RedescribeLoop(BackgroundJob):
+    name = "identification-redescriber"
+
     def __init__(self, redescriber: Redescriber, period_seconds: float) -> None:
+        super().__init__()
         self._redescriber = redescriber
         self._period = period_seconds
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="identification-redescriber")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
         while True:
