@@ -67,11 +67,36 @@ def checked(answer: httpx.Response) -> Any:
     raise ApiError(f"{answer.request.method} {answer.request.url.path}: {answer.status_code} {message}", code)
 
 
-def request(api: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+def response(api: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """The API's answer, whatever its status; `ApiError` when the API cannot be reached."""
     try:
-        return checked(api.request(method, path, **kwargs))
+        return api.request(method, path, **kwargs)
     except httpx.HTTPError as error:
         raise ApiError(f"cannot reach the API at {api.base_url}: {error}", EXIT_UNAVAILABLE) from None
+
+
+def request(api: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
+    return checked(response(api, method, path, **kwargs))
+
+
+def all_items(api: httpx.Client, path: str, page_size: int = 1000) -> list[dict[str, Any]]:
+    """Every item of a paged list route (`items`, `totalPages`), page after page."""
+    items, page = [], 1
+    while True:
+        answer = request(api, "GET", path, params={"page": page, "size": page_size})
+        items += answer["items"]
+        if page >= answer.get("totalPages", 1):
+            return items
+        page += 1
+
+
+def summary(line: str, failures: list[str]) -> None:
+    """Print what a batch command did and each failure; exit 1 when something failed."""
+    typer.echo(line)
+    for failure in failures:
+        typer.echo(f"  {failure}", err=True)
+    if failures:
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 def image_b64(path: Path) -> str:

@@ -20,7 +20,7 @@ import httpx
 import typer
 from tqdm import tqdm
 
-from cli.api import EXIT_PARTIAL, EXIT_USAGE, ApiError, client, fail, image_b64, request
+from cli.api import EXIT_USAGE, ApiError, all_items, client, fail, image_b64, request, summary
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".jp2"}
 STATE_FILE = ".visage-enroll.jsonl"
@@ -79,15 +79,9 @@ class State:
 
 def _group_id(api: httpx.Client, name: str) -> str:
     """The id of the group called `name`, made when there is none."""
-    page = 1
-    while True:
-        answer = request(api, "GET", "groups", params={"page": page, "size": 1000})
-        for group in answer["items"]:
-            if group["name"] == name:
-                return group["id"]
-        if page >= answer.get("totalPages", 1):
-            break
-        page += 1
+    for group in all_items(api, "groups"):
+        if group["name"] == name:
+            return group["id"]
     return request(api, "POST", "groups", json={"name": name, "metadata": {}})["id"]
 
 
@@ -139,10 +133,8 @@ def enroll(
                 failures = [failure for job in jobs for failure in job.result()]
     except ApiError as error:
         raise fail(error) from None
-    enrolled = total - len(failures)
-    typer.echo(f"enrolled {enrolled} photos of {len(left)} persons ({len(plan.photos)} in the source);"
-               f" {len(failures)} failed")  # fmt: skip
-    for failure in failures:
-        typer.echo(f"  {failure}", err=True)
-    if failures:
-        raise typer.Exit(EXIT_PARTIAL)
+    summary(
+        f"enrolled {total - len(failures)} photos of {len(left)} persons ({len(plan.photos)} in the source);"
+        f" {len(failures)} failed",
+        failures,
+    )

@@ -24,29 +24,29 @@ import httpx
 import typer
 from tqdm import tqdm
 
-from cli.api import EXIT_PARTIAL, EXIT_USAGE, ApiError, client, fail, image_b64, request
+from cli.api import (
+    EXIT_USAGE,
+    ApiError,
+    all_items,
+    checked,
+    client,
+    fail,
+    image_b64,
+    request,
+    response,
+    summary,
+)
 
 FORMAT = "visage-gallery/1"
-PAGE = 1000
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/bmp": ".bmp"}
 
 
-def _pages(api: httpx.Client, path: str) -> list[dict[str, Any]]:
-    items, page = [], 1
-    while True:
-        answer = request(api, "GET", path, params={"page": page, "size": PAGE})
-        items += answer["items"]
-        if page >= answer.get("totalPages", 1):
-            return items
-        page += 1
-
-
 def _photo(api: httpx.Client, person_id: str, image_id: str) -> bytes | None:
-    answer = api.get(f"persons/{person_id}/images/{image_id}")
+    answer = response(api, "GET", f"persons/{person_id}/images/{image_id}")
     if answer.status_code == 404:  # came by imageUrl: not kept
         return None
     if not answer.is_success:
-        request(api, "GET", f"persons/{person_id}/images/{image_id}")  # raises with the API's message
+        checked(answer)  # raises with the API's message
     return answer.content
 
 
@@ -57,14 +57,14 @@ def export(folder: Annotated[Path, typer.Argument(help="An empty or new folder."
     not_kept: list[str] = []
     try:
         with client() as api:
-            groups = _pages(api, "groups")
+            groups = all_items(api, "groups")
             persons: dict[str, dict[str, Any]] = {}
             for group in groups:
-                for person in _pages(api, f"groups/{group['id']}/persons"):
+                for person in all_items(api, f"groups/{group['id']}/persons"):
                     persons.setdefault(person["id"], person)
             for person in tqdm(persons.values(), unit="person", desc="exporting"):
                 person["images"] = []
-                for image in _pages(api, f"persons/{person['id']}/images"):
+                for image in all_items(api, f"persons/{person['id']}/images"):
                     data = _photo(api, person["id"], image["id"])
                     if data is None:
                         not_kept.append(f"{person['name']} ({person['id']}) image {image['id']}")
@@ -137,9 +137,8 @@ def import_(
     except ApiError as error:
         raise fail(error) from None
     photos = sum(len(person.get("images", [])) for person in gallery["persons"])
-    typer.echo(f"imported {len(gallery['groups'])} groups, {len(gallery['persons'])} persons, "
-               f"{photos - len(failures)} photos; {len(failures)} failed")  # fmt: skip
-    for failure in failures:
-        typer.echo(f"  {failure}", err=True)
-    if failures:
-        raise typer.Exit(EXIT_PARTIAL)
+    summary(
+        f"imported {len(gallery['groups'])} groups, {len(gallery['persons'])} persons, "
+        f"{photos - len(failures)} photos; {len(failures)} failed",
+        failures,
+    )

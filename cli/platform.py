@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.api import EXIT_UNAVAILABLE, ApiError, client, fail, request
+from cli.api import EXIT_UNAVAILABLE, ApiError, client, fail, request, response
 
 SERVICES = ("detection", "matching", "liveness", "identification")
 
@@ -55,7 +55,7 @@ def status() -> None:
     try:
         with client() as api:
             info = request(api, "GET", "healthz")
-            ready = api.get("readyz")
+            ready = response(api, "GET", "readyz")  # 503 is an answer here, not a failure
     except ApiError as error:
         raise fail(error) from None
     typer.echo(f"{info['app']} {info['version']} at {api.base_url}")
