@@ -204,20 +204,24 @@ def held_out_counts(
     return pooled
 
 
-def large_counts(
-    faces: Faces, vectors: np.ndarray, rule: bool, law: ImpostorCosines
-) -> dict[int, tuple[int, Counts]]:
-    """Galleries from both halves; outsiders from half 1, the law from half 0 (no probe was calibrated on)."""
+def both_halves(faces: Faces) -> tuple[list[str], list[str]]:
+    """(outsiders from half 1, the other distractor people of both halves shuffled): for galleries larger
+    than one half; with the law fitted on half 0, no probe took part in the calibration."""
     rng = np.random.default_rng(11)
     outsiders = list(rng.permutation(faces.distractor_people(1)))[:OUTSIDERS]
     pool = [p for p in faces.distractor_people(0) + faces.distractor_people(1) if p not in set(outsiders)]
-    pool = list(rng.permutation(pool))
+    return outsiders, list(rng.permutation(pool))
+
+
+def large_counts(faces: Faces, vectors: np.ndarray, rule: bool, law: ImpostorCosines) -> dict[int, Counts]:
+    """Galleries from both halves; outsiders from half 1, the law from half 0 (no probe was calibrated on)."""
+    outsiders, pool = both_halves(faces)
     identities = labelled_identities(faces)
     out = {}
     for size in LARGE_GALLERIES:
         gallery = identities + pool[: size - len(identities)]
         cosine = search_cosine(len(gallery), DEFAULT_TARGET_FPIR, law) if rule else SAME_PERSON_COSINE
-        out[size] = (len(gallery), search_counts(faces, vectors, gallery, outsiders, cosine))
+        out[size] = search_counts(faces, vectors, gallery, outsiders, cosine)
     return out
 
 
@@ -225,10 +229,8 @@ def multi_image(section: Section, faces: Faces, law: ImpostorCosines) -> None:
     """One photo per person enrolled against two, on the identities with 3+ photos and the same probes (their
     photos from the third on); the default threshold follows the gallery's image count."""
     identities = [n for n in labelled_identities(faces) if (faces.names == n).sum() >= 3]
-    rng = np.random.default_rng(11)
-    outsiders = list(rng.permutation(faces.distractor_people(1)))[:OUTSIDERS]
-    pool = [p for p in faces.distractor_people(0) + faces.distractor_people(1) if p not in set(outsiders)]
-    gallery = identities + list(rng.permutation(pool))[: 300 - len(identities)]
+    outsiders, pool = both_halves(faces)
+    gallery = identities + pool[: 300 - len(identities)]
     rows = []
     for each in (1, 2):
         images = len(gallery) + (each - 1) * len(identities)
@@ -245,6 +247,17 @@ def multi_image(section: Section, faces: Faces, law: ImpostorCosines) -> None:
         rows,
         f"Several photos of a person ({len(identities)} identities with 3+ photos, 300 persons)",
     )
+
+
+def _comparison_row(size: int, rule: Counts, fixed: Counts) -> list[str]:
+    """One gallery size: the default threshold, then FPIR and FNIR at it and at the fixed 1:1 one, rank-1."""
+    cosine = search_cosine(size)
+    return [
+        str(size), f"{distance_from_cosine(cosine):.4f}", f"{cosine:.3f}",
+        _rate(rule.false_hits, rule.non_mated), _rate(rule.missed, rule.mated),
+        _rate(fixed.false_hits, fixed.non_mated), _rate(fixed.missed, fixed.mated),
+        _rate(rule.mated - rule.rank1_wrong, rule.mated),
+    ]  # fmt: skip
 
 
 def _rate(part: int, whole: int) -> str:
@@ -267,20 +280,11 @@ def run(settings: BenchSettings) -> Section:
         f"{law1.mean:.4f}, sd {law1.sd:.4f} ({pairs1} pairs). Shipped (`SFACE_IMPOSTORS`, from half 0): "
         f"mean {SFACE_IMPOSTORS.mean}, sd {SFACE_IMPOSTORS.sd}."
     )
-    rows = []
     rule, fixed = (
         held_out_counts(faces, faces.plain, GALLERIES, True, laws),
         held_out_counts(faces, faces.plain, GALLERIES, False, laws),
     )
-    for size in GALLERIES:
-        cosine = search_cosine(size)
-        r, f = rule[size], fixed[size]
-        rows.append([
-            str(size), f"{distance_from_cosine(cosine):.4f}", f"{cosine:.3f}",
-            _rate(r.false_hits, r.non_mated), _rate(r.missed, r.mated),
-            _rate(f.false_hits, f.non_mated), _rate(f.missed, f.mated),
-            _rate(r.mated - r.rank1_wrong, r.mated),
-        ])  # fmt: skip
+    rows = [_comparison_row(size, rule[size], fixed[size]) for size in GALLERIES]
     headers = [
         "gallery", "default threshold (distance)", "cosine", "FPIR default", "FNIR default",
         "FPIR at 0.38", "FNIR at 0.38", "rank-1",
@@ -290,17 +294,7 @@ def run(settings: BenchSettings) -> Section:
         large_counts(faces, faces.plain, True, laws[0]),
         large_counts(faces, faces.plain, False, laws[0]),
     )
-    rows = []
-    for size in LARGE_GALLERIES:
-        n, r = large_rule[size]
-        _, f = large_fixed[size]
-        cosine = search_cosine(n)
-        rows.append([
-            str(n), f"{distance_from_cosine(cosine):.4f}", f"{cosine:.3f}",
-            _rate(r.false_hits, r.non_mated), _rate(r.missed, r.mated),
-            _rate(f.false_hits, f.non_mated), _rate(f.missed, f.mated),
-            _rate(r.mated - r.rank1_wrong, r.mated),
-        ])  # fmt: skip
+    rows = [_comparison_row(size, large_rule[size], large_fixed[size]) for size in LARGE_GALLERIES]
     section.table(headers, rows, "Larger galleries (both halves enrolled; probes from half 1 only)")
     section.table(
         ["gallery", "default threshold (distance)", "cosine", "FPIR by the rule's law"],
@@ -336,11 +330,12 @@ def run(settings: BenchSettings) -> Section:
         "renormalised) nor the larger canvas (the photo scaled up before detection, cubic) is kept: their "
         "differences are a probe or two in these counts, for their extra time per image."
     )
-    largest, counts = large_rule[LARGE_GALLERIES[-1]]
+    largest = LARGE_GALLERIES[-1]
+    counts = large_rule[largest]
     section.highlight(
         f"open-set rejection at the default threshold, gallery {largest}: "
         f"{100 * counts.rejected / counts.non_mated:.1f}% ({counts.rejected}/{counts.non_mated}) against "
-        f"{100 * large_fixed[LARGE_GALLERIES[-1]][1].rejected / counts.non_mated:.1f}% at the 1:1 threshold; "
+        f"{100 * large_fixed[largest].rejected / counts.non_mated:.1f}% at the 1:1 threshold; "
         f"FNIR {100 * counts.missed / counts.mated:.1f}%"
     )
     return section
