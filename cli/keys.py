@@ -17,7 +17,7 @@ from libs.auth.keys import KeyLimitValues
 from libs.auth.scopes import Scope
 from libs.auth.store import KeyStoreOnlySettings, open_keyring
 from libs.errors import VisageError
-from libs.identification.values import iso_from_ms
+from libs.timestamps import iso_from_ms
 
 T = TypeVar("T")
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)

@@ -24,9 +24,9 @@ from gateway.errors import BackendNotReadyError
 from libs.auth.keys import LIMIT_FIELDS, ApiKey, KeyLimitValues
 from libs.auth.scopes import Access, Scope
 from libs.errors import InvalidRequestError
-from libs.identification.values import iso_from_ms
 from libs.rpc import error_from_rpc
 from libs.tenants import valid_tenant
+from libs.timestamps import iso_from_ms
 
 _MAX_BODY = 64 * 1024
 

@@ -37,12 +37,6 @@ def checked_name(value: str | None, what: str = "name") -> str:
     return value
 
 
-def iso_from_ms(ms: int) -> str:
-    """`2026-11-26T01:02:03.456Z`, the API's date-time format."""
-    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
-
-
 def ms_from_iso(value: str, what: str) -> int:
     """Epoch ms of an ISO 8601 date-time; one without a zone is taken as UTC."""
     try:

@@ -50,12 +50,6 @@ def now_ms() -> int:
     return int(datetime.now(UTC).timestamp() * 1000)
 
 
-def iso_utc(epoch_ms: int) -> str:
-    """`2026-11-26T01:02:03.456Z`, the API's timestamp format."""
-    moment = datetime.fromtimestamp(epoch_ms / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
-
-
 def media_prefix(root: str, tag: str, transaction_id: str, created_at: int) -> str:
     """Regula's session layout: `{root}/year=/month=/day=/hour=/minute=/{tag}/{transactionId}/`."""
     t = datetime.fromtimestamp(created_at / 1000, UTC)

@@ -20,7 +20,7 @@ from libs.identification import (
     ScoredImage,
     Upload,
 )
-from libs.identification.values import iso_from_ms
+from libs.timestamps import iso_from_ms
 
 
 class _Paged(Protocol):

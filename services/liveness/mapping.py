@@ -6,9 +6,9 @@ from google.protobuf import json_format, struct_pb2
 from visage.liveness.v1 import liveness_pb2
 
 from libs.liveness.policy import LivenessPolicy
-from libs.liveness.records import iso_utc
 from libs.liveness.submission import Submission
 from libs.liveness.transactions import StartCommand, Started, TransactionView
+from libs.timestamps import iso_from_ms
 
 
 def start_command(
@@ -30,7 +30,7 @@ def started(result: Started, policy: LivenessPolicy) -> liveness_pb2.StartLivene
         tag=record.tag,
         type=record.type,
         key=result.key,
-        expires_at=iso_utc(record.expires_at),
+        expires_at=iso_from_ms(record.expires_at),
         ttl_seconds=result.ttl_seconds,
         challenge=list(record.challenge),
         min_frames=policy.min_frames,
