@@ -15,7 +15,15 @@ import pytest
 from libs.call_context import call_deadline
 from libs.errors import DeadlineExceededError, UnavailableError
 from libs.faces import FaceEngine
-from libs.identification import GroupFields, Identification, PageRequest, PersonFields, SearchQuery, Upload
+from libs.identification import (
+    GroupFields,
+    Identification,
+    PageRequest,
+    Person,
+    PersonFields,
+    SearchQuery,
+    Upload,
+)
 from libs.stores.ports import ObjectStore
 from tests.fixtures_stores import StoresUnderTest
 from tests.identification_support import KATY, OBAMA, Clock, build, photo, photo_keys
@@ -130,19 +138,28 @@ async def _add_fails_cleanly(
     assert [row["state"] for row in await _rows(stores, "images")] == ["pending"]
 
 
+async def _an_add_to_interrupt(
+    stores: StoresUnderTest, face_engine: FaceEngine, faces_dir: Path
+) -> tuple[Identification, Clock, Person, Upload, HookedObjectStore]:
+    """A person, a photo to add to it, and the hooks on the object store that break a store during the add."""
+    clock = Clock()
+    identification = _identification(stores, face_engine, clock)
+    await identification.migrate()
+    person = await identification.persons.create(PersonFields("Katy"))
+    hooked = identification.context.objects
+    assert isinstance(hooked, HookedObjectStore)
+    return identification, clock, person, Upload(content=photo(faces_dir, KATY[0])), hooked
+
+
 async def test_milvus_killed_during_an_add(
     server_stores: StoresUnderTest,
     milvus_server: MilvusStandaloneServer,
     face_engine: FaceEngine,
     faces_dir: Path,
 ) -> None:
-    clock = Clock()
-    identification = _identification(server_stores, face_engine, clock)
-    await identification.migrate()
-    person = await identification.persons.create(PersonFields("Katy"))
-    upload = Upload(content=photo(faces_dir, KATY[0]))
-    hooked = identification.context.objects
-    assert isinstance(hooked, HookedObjectStore)
+    identification, clock, person, upload, hooked = await _an_add_to_interrupt(
+        server_stores, face_engine, faces_dir
+    )
     hooked.after_put = milvus_server.kill  # the photo is stored, then the vector index dies
     try:
         await _add_fails_cleanly(identification, server_stores, person.id, upload)
@@ -158,13 +175,9 @@ async def test_milvus_killed_during_an_add(
 async def test_s3_killed_during_an_add(
     server_stores: StoresUnderTest, s3_server: MotoS3Server, face_engine: FaceEngine, faces_dir: Path
 ) -> None:
-    clock = Clock()
-    identification = _identification(server_stores, face_engine, clock)
-    await identification.migrate()
-    person = await identification.persons.create(PersonFields("Katy"))
-    upload = Upload(content=photo(faces_dir, KATY[0]))
-    hooked = identification.context.objects
-    assert isinstance(hooked, HookedObjectStore)
+    identification, clock, person, upload, hooked = await _an_add_to_interrupt(
+        server_stores, face_engine, faces_dir
+    )
     hooked.before_put = s3_server.kill  # the row is `pending`, then the object store dies
     try:
         await _add_fails_cleanly(identification, server_stores, person.id, upload)
@@ -181,13 +194,9 @@ async def test_a_write_stops_at_the_callers_deadline_when_s3_hangs(
 ) -> None:
     """The caller's deadline (here 1 s; the gateway's call timeout in the platform) bounds the write, not the
     15 s store timeout: the add ends as DeadlineExceeded (504), with nothing half-written visible."""
-    clock = Clock()
-    identification = _identification(server_stores, face_engine, clock)
-    await identification.migrate()
-    person = await identification.persons.create(PersonFields("Katy"))
-    upload = Upload(content=photo(faces_dir, KATY[0]))
-    hooked = identification.context.objects
-    assert isinstance(hooked, HookedObjectStore)
+    identification, clock, person, upload, hooked = await _an_add_to_interrupt(
+        server_stores, face_engine, faces_dir
+    )
     hooked.before_put = s3_server.pause  # the row is `pending`, then the object store stops answering
     try:
         with call_deadline(1.0), pytest.raises(DeadlineExceededError, match="deadline"):
