@@ -17,6 +17,13 @@ const ACTIVE = 0;
 const REQUEST_TIMEOUT_MS = 30000;
 const CAMERA_TIMEOUT_MS = 10000; // from an opened camera to its first frame
 const JPEG_QUALITY = 0.9; // the protocol asks for >= 0.85
+// Checks that failed because the frames could not be judged (PROTOCOL.md §4, code 231): what to change.
+const RETRY_ADVICE = {
+  faceSize: "Move closer to the camera.",
+  faceInFrame: "Keep your whole face inside the picture.",
+  sharpness: "Hold still, in good light.",
+  frames: "Keep your face in view of the camera.",
+};
 // Passive: a short burst; one good frame is enough for the server, but blur and blinks happen.
 const PASSIVE_FRAMES = 5;
 const FRAME_INTERVAL_MS = 250;
@@ -326,8 +333,10 @@ class VisageLiveness extends HTMLElement {
     if (confirmed) {
       this.#say("Liveness confirmed.", "ok");
     } else {
-      const why = result.failedChecks?.length ? ` (failed: ${result.failedChecks.join(", ")})` : "";
-      this.#say(`Liveness not confirmed${why}.`, "fail");
+      const checks = result.failedChecks || [];
+      const advice = checks.map((check) => RETRY_ADVICE[check]).filter(Boolean);
+      const why = checks.length ? ` (failed: ${checks.join(", ")})` : "";
+      this.#say(advice.length ? `${advice[0]} Then try again.` : `Liveness not confirmed${why}.`, "fail");
     }
   }
 

@@ -1,8 +1,8 @@
-"""Passive anti-spoofing (presentation attack detection): the MiniFASNet pair of Silent-Face-Anti-Spoofing.
+"""Passive anti-spoofing (presentation attack detection): the MiniFASNets of Silent-Face-Anti-Spoofing.
 
 Each model sees the face box enlarged around its centre (×2.7 for MiniFASNetV2, ×4.0 for MiniFASNetV1SE), cut
 out and resized to 80×80, BGR 0–255 (upstream's ToTensor does not divide by 255). The softmax outputs of the
-models are averaged, as upstream does; class 1 is "real".
+models given are averaged, as upstream does; class 1 is "real". Which models run is `engine.ANTISPOOF_MODELS`.
 
 Licence note: the weights are Apache-2.0; the data they were trained on carries research-use terms.
 """
@@ -21,12 +21,11 @@ from libs.faces.types import Face
 INPUT_SIZE = 80
 REAL_CLASS = 1
 
-# Calibrated on YuNet boxes (tests/unit/test_face_antispoof.py), since upstream used another detector.
-# Very few samples: 1 live capture scores 0.9999, 3 attacks 0.002 (screen), 0.003 (tablet), 0.23 (print);
-# any threshold in 0.23..0.9998 separates them. At 0.5, "real" is also upstream's argmax of the 3 classes.
-# A starting point, not a certified operating point. Ordinary web photos (not camera captures) score
-# anywhere: 25 % of them below 0.5.
-DEFAULT_REAL_THRESHOLD = 0.5
+# Calibrated (bench/liveness_passive.py, bench/results/REPORT.md) on 115 licensed spoof and live photos of six
+# captures: the highest threshold that refuses at most 5 % of the live ones. Judged leaving one capture out,
+# it accepts 5 of 51 attacks and refuses 5 of 64 live photos; upstream's 0.5 on the bilinear ensemble accepted
+# 20 of 51. Few subjects and one print attack: an operating point to re-measure on your own captures.
+DEFAULT_REAL_THRESHOLD = 0.72
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +60,18 @@ def crop_box(width: int, height: int, face: Face, scale: float) -> tuple[int, in
     return int(left), int(top), int(right), int(bottom)
 
 
-def crop_inputs(image_bgr: np.ndarray, faces: Sequence[Face], box_scale: float) -> np.ndarray:
-    """The N×3×80×80 float32 network input for the faces of one image."""
+def crop_inputs(
+    image_bgr: np.ndarray,
+    faces: Sequence[Face],
+    box_scale: float,
+    interpolation: int = cv2.INTER_AREA,
+) -> np.ndarray:
+    """The N×3×80×80 float32 network input for the faces of one image.
+
+    The enlarged box is usually several times 80 px wide, so it is shrunk by pixel-area averaging: upstream's
+    bilinear resize samples 2×2 pixels per output pixel and aliases, which makes the score depend on the
+    capture's resolution (bench/liveness_passive.py measures both).
+    """
     height, width = image_bgr.shape[:2]
     blob = np.empty((len(faces), 3, INPUT_SIZE, INPUT_SIZE), dtype=np.float32)
     for row, face in zip(blob, faces, strict=True):
@@ -70,7 +79,7 @@ def crop_inputs(image_bgr: np.ndarray, faces: Sequence[Face], box_scale: float) 
         patch = image_bgr[max(0, top) : bottom + 1, max(0, left) : right + 1]
         if patch.size == 0:  # an image one pixel wide or high leaves no box: take what there is
             patch = image_bgr
-        row[...] = cv2.resize(patch, (INPUT_SIZE, INPUT_SIZE)).transpose(2, 0, 1)
+        row[...] = cv2.resize(patch, (INPUT_SIZE, INPUT_SIZE), interpolation=interpolation).transpose(2, 0, 1)
     return blob
 
 

@@ -2,7 +2,9 @@
 
 Four checks, in this order (the first failure gives the transaction's code; every failure is listed):
 
-    frames      enough frames with exactly one face, large and sharp enough        228 NOT_ENOUGH_FRAMES
+    frames      enough frames with exactly one face                                 228 NOT_ENOUGH_FRAMES
+      or, when there would be enough but for their quality, each reason:
+    faceSize / faceInFrame / sharpness   (move closer, keep it in view, hold still)  231 LOW_QUALITY
     samePerson  no frame shows a second face, and every face matches the reference  237 FACES_NOT_MATCHED
     challenge   ACTIVE only: the frames' head turns are the challenge's             251 FAILED_LIVENESS
     passive     anti-spoofing on the most frontal usable frames                     254 PASSIVE_LIVENESS_FAIL
@@ -12,6 +14,7 @@ Numbers and their (thin) calibration: README.md in this folder.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +25,14 @@ from libs.errors import FaceSDKResultCode
 from libs.faces.antispoof import DEFAULT_REAL_THRESHOLD
 from libs.faces.compare import SAME_PERSON_COSINE, cosine
 from libs.liveness.challenge import challenge_met, performed_turns, side_of
-from libs.liveness.frames import FrameAnalysis
+from libs.liveness.frames import FACE_IN_FRAME, FACE_SIZE, SHARPNESS, FrameAnalysis
 
 FRAMES, SAME_PERSON, CHALLENGE, PASSIVE = "frames", "samePerson", "challenge", "passive"
 CHECK_CODES = {
     FRAMES: FaceSDKResultCode.FACER_NOT_ENOUGH_FRAMES,
+    FACE_SIZE: FaceSDKResultCode.FACER_LOW_QUALITY,
+    FACE_IN_FRAME: FaceSDKResultCode.FACER_LOW_QUALITY,
+    SHARPNESS: FaceSDKResultCode.FACER_LOW_QUALITY,
     SAME_PERSON: FaceSDKResultCode.FACER_FACES_NOT_MATCHED,
     CHALLENGE: FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION,
     PASSIVE: FaceSDKResultCode.FACER_PASSIVE_LIVENESS_FAIL,
@@ -70,7 +76,11 @@ def decide(
 
     failed = []
     if len(frontal) < thresholds.min_frames:
-        failed.append(FRAMES)
+        # Enough frames of one face facing the camera, refused only for their quality: say what to change.
+        facing = [f for f in frames if f.faces == 1 and not (active and f.index in turned)]
+        issues = Counter(f.quality_issue for f in facing if f.quality_issue)
+        enough = len(facing) >= thresholds.min_frames
+        failed.extend([issue for issue, _ in issues.most_common()] if enough and issues else [FRAMES])
     cosines = _cosines_to(reference, frames)
     several_faces = [f.index for f in frames if f.faces > 1]
     if several_faces or any(c < thresholds.same_person_cosine for c in cosines.values()):

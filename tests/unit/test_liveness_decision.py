@@ -26,7 +26,7 @@ from libs.liveness.decision import (
     DecisionThresholds,
     decide,
 )
-from libs.liveness.frames import FrameLimits, analyze_frame
+from libs.liveness.frames import FACE_SIZE, SHARPNESS, FrameLimits, analyze_frame
 from tests.liveness_support import WEBCAM_FRONTAL, WEBCAM_TURNED_RIGHT
 from tests.photos import LabelledPhoto
 
@@ -137,7 +137,7 @@ def test_frames_without_usable_faces_fail_first_with_not_enough_frames(
 ) -> None:
     landscape = photo(faces_dir, "compreface/embedding-calculator/sample_images/017_0.jpg")
     webcam = photo(faces_dir, WEBCAM_FRONTAL[0])  # 63 px between the eyes
-    small = cv2.resize(webcam, None, fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)  # 44 px: too small
+    small = cv2.resize(webcam, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)  # 31 px: too small
     decision = decide_on(face_engine, [landscape, small, small])
     assert decision.failed_checks[0] == FRAMES
     assert decision.code == FaceSDKResultCode.FACER_NOT_ENOUGH_FRAMES
@@ -145,3 +145,23 @@ def test_frames_without_usable_faces_fail_first_with_not_enough_frames(
     assert decision.details["frames"][1]["problem"].startswith("face too small")
     blurred = cv2.GaussianBlur(photo(faces_dir, "face_recognition/tests/test_images/obama.jpg"), (0, 0), 8)
     assert decide_on(face_engine, [blurred] * 3).details["frames"][0]["problem"].startswith("too blurred")
+
+
+def test_frames_refused_only_for_their_quality_say_what_to_change(
+    faces_dir: Path, face_engine: FaceEngine
+) -> None:
+    """One face in every frame, but too small or too blurred: 231 LOW_QUALITY naming the reason (move
+    closer, hold still), never the "not live" code, so the user knows what to do."""
+    webcam = photo(faces_dir, WEBCAM_FRONTAL[0])  # 63 px between the eyes
+    far = cv2.resize(webcam, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)  # 31 px
+    too_far = decide_on(face_engine, [far] * 3)
+    assert too_far.failed_checks[0] == FACE_SIZE
+    assert too_far.code == FaceSDKResultCode.FACER_LOW_QUALITY
+    blurred = cv2.GaussianBlur(photo(faces_dir, "face_recognition/tests/test_images/obama.jpg"), (0, 0), 8)
+    shaken = decide_on(face_engine, [blurred] * 3)
+    assert shaken.failed_checks[0] == SHARPNESS
+    assert shaken.code == FaceSDKResultCode.FACER_LOW_QUALITY
+    # The same face at the smallest accepted size is judged, not refused for its size.
+    near_enough = cv2.resize(webcam, None, fx=0.68, fy=0.68, interpolation=cv2.INTER_AREA)  # ≈ 43 px
+    judged = decide_on(face_engine, [near_enough] * 3)
+    assert FACE_SIZE not in judged.failed_checks and FRAMES not in judged.failed_checks

@@ -21,7 +21,7 @@ def test_defaults_are_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.stores.database_url_for("liveness") == "sqlite:///.visage/liveness.db"
     assert (policy.ttl_seconds, policy.min_frames, policy.max_frames) == (120, 3, 24)
     assert policy.thresholds.real_threshold == DEFAULT_REAL_THRESHOLD
-    assert (policy.frame_limits.min_eye_distance, policy.frame_limits.max_blur) == (60.0, 0.6)
+    assert (policy.frame_limits.min_eye_distance, policy.frame_limits.max_blur) == (40.0, 0.6)
     assert settings.housekeeping.keep_for_seconds == 31_536_000  # Regula's liveness keepFor
 
 

@@ -164,7 +164,6 @@ def test_fetch_command_with_the_shared_models_dir(tmp_path: Path) -> None:
         "yunet",
         "sface_int8bq",
         "minifasnet_v2",
-        "minifasnet_v1se",
         "age",
         "expression",
         "facemesh",
