@@ -173,7 +173,8 @@ def create_app(settings: GatewaySettings) -> Starlette:
         Route("/api/openapi.json", gateway.openapi_json, methods=["GET"]),
         Route("/api/docs", gateway.docs, methods=["GET"]),
         Route("/metrics", gateway.metrics_endpoint, methods=["GET"]),
-        *static_routes(),  # /liveness/...: the <visage-liveness> element and its demo page
+        # /liveness/...: the <visage-liveness> element and its demo page; /console: the web console
+        *static_routes(console=settings.console),
         *gateway.admin.routes(),  # /api/admin/...: keys and tenants
         Route("/api/{rest:path}", gateway.dispatch, methods=ALL_METHODS),
     ]

@@ -76,6 +76,8 @@ class GatewaySettings(ProcessSettings):
     key_max_concurrent: int = Field(default=32, ge=1)
     key_max_images_per_request: int = Field(default=16, ge=1)
     key_max_faces_per_image: int | None = Field(default=None, ge=1)
+    # The web console at /console (static files; every call it makes needs an API key like any client's).
+    console: bool = True
     # Origins allowed by CORS (browser clients, Regula's web components); empty = CORS off.
     cors_origins: list[str] = Field(default_factory=list)
     # How long in-flight HTTP requests may take to finish after SIGTERM.

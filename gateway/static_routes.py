@@ -1,4 +1,4 @@
-"""The browser side of liveness, served by the gateway: the `<visage-liveness>` element and its demo page.
+"""The gateway's browser pages: the `<visage-liveness>` element, its demo page, and the web console.
 
 A fixed table of files from `gateway/static/` (no directory listing, no path from the URL ever reaches the
 file system). Files are read once when the app is built; each answer carries a strong ETag so browsers
@@ -19,16 +19,17 @@ from gateway.observability import set_route_label
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-# The demo page runs only its own files: no inline script or style, no other origin. The camera preview is a
-# MediaStream (not fetched, so outside CSP); captured frames are drawn on a canvas, never loaded as URLs.
-DEMO_CSP = (
+# The pages run only their own files: no inline script or style, no other origin. The camera preview is a
+# MediaStream (not fetched, so outside CSP); photos the user picks and images read from the API are shown
+# from blob: or data: URLs, never loaded from elsewhere.
+PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
 _COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 _PAGE_HEADERS = _COMMON_HEADERS | {
-    "Content-Security-Policy": DEMO_CSP,
+    "Content-Security-Policy": PAGE_CSP,
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
 # The element may be embedded by pages of another origin (module scripts are fetched with CORS); it is public
@@ -53,7 +54,7 @@ class StaticFile:
     headers: dict[str, str]
 
 
-STATIC_FILES = (
+LIVENESS_FILES = (
     StaticFile(
         "/liveness/visage-liveness.js", "visage-liveness.js", JAVASCRIPT, SCRIPT_CACHE, _SCRIPT_HEADERS
     ),
@@ -61,6 +62,17 @@ STATIC_FILES = (
     StaticFile("/liveness/demo.js", "liveness-demo.js", JAVASCRIPT, PAGE_CACHE, _COMMON_HEADERS),
     StaticFile("/liveness/demo.css", "liveness-demo.css", CSS, PAGE_CACHE, _COMMON_HEADERS),
 )
+# What the demo page and the console share: the key from the address, API calls, errors as one line.
+SHARED_FILES = (
+    StaticFile("/static/api-client.js", "api-client.js", JAVASCRIPT, PAGE_CACHE, _COMMON_HEADERS),
+)
+# The web console (`console.html`); the gateway setting `console` switches it off.
+CONSOLE_FILES = (
+    StaticFile("/console", "console.html", HTML, PAGE_CACHE, _PAGE_HEADERS),
+    StaticFile("/console/console.js", "console.js", JAVASCRIPT, PAGE_CACHE, _COMMON_HEADERS),
+    StaticFile("/console/console.css", "console.css", CSS, PAGE_CACHE, _COMMON_HEADERS),
+)
+STATIC_FILES = LIVENESS_FILES + SHARED_FILES + CONSOLE_FILES
 
 
 class StaticEndpoint:
@@ -84,7 +96,9 @@ def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
-def static_routes(directory: Path = STATIC_DIR) -> list[Route]:
-    """Routes for every file of `STATIC_FILES`; a missing file fails here, when the app is built."""
+def static_routes(directory: Path = STATIC_DIR, *, console: bool = True) -> list[Route]:
+    """Routes for every file of `STATIC_FILES`, the console's only with `console`; a missing file fails here,
+    when the app is built."""
+    files = STATIC_FILES if console else LIVENESS_FILES + SHARED_FILES
     # A bound method, not the instance: Starlette treats callable objects as raw ASGI apps.
-    return [Route(f.url, StaticEndpoint(f, directory).respond, methods=["GET"]) for f in STATIC_FILES]
+    return [Route(f.url, StaticEndpoint(f, directory).respond, methods=["GET"]) for f in files]

@@ -49,13 +49,14 @@ class LauncherSettings(ProcessSettings):
 class LocalKeys:
     admin: str  # every scope, tenant "default": the README's examples use it
     demo: str  # starts liveness transactions and reads them: the demo page's
+    console: str  # reads and writes (no key or tenant administration): the web console's
 
 
-LOCAL_KEY_FILES = {"admin": "api-key", "demo": "demo-key"}
+LOCAL_KEY_FILES = {"admin": "api-key", "demo": "demo-key", "console": "console-key"}
 
 
 def local_keys(settings: KeyStoreSettings) -> LocalKeys:
-    """`make run`'s two keys, made on first start into the gateway's data dir and reused after."""
+    """`make run`'s three keys, made on first start into the gateway's data dir and reused after."""
     data_dir = settings.data_dir
 
     async def make() -> LocalKeys:
@@ -65,7 +66,9 @@ def local_keys(settings: KeyStoreSettings) -> LocalKeys:
             )
             demo_scopes = frozenset({Scope.CAPTURE, Scope.READ})
             demo = await local_key(keyring, data_dir / LOCAL_KEY_FILES["demo"], demo_scopes, "make run: demo")
-            return LocalKeys(admin, demo)
+            console_file = data_dir / LOCAL_KEY_FILES["console"]
+            console = await local_key(keyring, console_file, frozenset({Scope.WRITE}), "make run: console")
+            return LocalKeys(admin, demo, console)
 
     return asyncio.run(make())
 
@@ -193,6 +196,8 @@ def main() -> int:
             print(f'  curl -H "Authorization: Bearer $(cat {key_file})" {platform.api_url}/groups')
             demo = platform.api_url.removesuffix("/api") + "/liveness/demo"
             print(f"Liveness demo: {demo}#key={platform.keys.demo}")
+            console = platform.api_url.removesuffix("/api") + "/console"
+            print(f"Web console: {console}#key={platform.keys.console}")
             while True:
                 platform.check_alive()
                 time.sleep(1.0)

@@ -25,3 +25,5 @@ def _models_dir() -> Path:
 
 
 MODELS_DIR = _models_dir()
+# What tests leave for a person to look at (screenshots); gitignored, kept after the run.
+ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "test-artifacts"

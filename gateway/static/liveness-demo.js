@@ -1,5 +1,6 @@
 // The demo page's script (a file, not inline, so the page's CSP can forbid inline scripts).
 import "./visage-liveness.js";
+import { ApiClient, keyFromFragment } from "/static/api-client.js";
 
 const element = document.getElementById("liveness");
 const events = document.getElementById("events");
@@ -13,9 +14,9 @@ for (const name of ["type", "tag"]) {
 }
 // #key=...: the API key (capture + read: `make run` prints the link). In the fragment, so it never reaches a
 // server log; a real page gets a capture-only key and reads results from its own backend.
-const key = new URLSearchParams(location.hash.slice(1)).get("key");
+const key = keyFromFragment();
 if (key) element.setAttribute("api-key", key);
-const authorization = key ? { Authorization: `Bearer ${key}` } : {};
+const api = new ApiClient(key, element.getAttribute("api") || "/api");
 
 function log(name, detail) {
   events.querySelector(".empty")?.remove();
@@ -33,24 +34,23 @@ async function showTransaction(transactionId) {
   transaction.dataset.state = "loading";
   transaction.textContent = "Loading\u2026";
   try {
-    const api = element.getAttribute("api") || "/api";
-    const response = await fetch(`${api}/v2/liveness?transactionId=${encodeURIComponent(transactionId)}`, {
-      headers: authorization,
-    });
-    const body = await response.json();
+    const query = `?transactionId=${encodeURIComponent(transactionId)}`;
+    const body = await api.get(`/v2/liveness${query}`, "fetch the transaction");
     transaction.textContent = JSON.stringify(body, null, 2);
-    transaction.dataset.state = response.ok ? "loaded" : "failed";
-    if (response.ok && body.portrait) {
-      // Fetched, not linked: an <img> cannot send the API key the media route needs.
-      const image = await fetch(body.portrait, { headers: authorization });
-      if (image.ok) {
-        portrait.src = URL.createObjectURL(await image.blob());
-        portrait.hidden = false;
-      }
-    }
+    transaction.dataset.state = "loaded";
+    if (body.portrait) await showPortrait(body.portrait);
   } catch (error) {
-    transaction.textContent = `Could not fetch the transaction: ${error.message}`;
+    transaction.textContent = error.message;
     transaction.dataset.state = "failed";
+  }
+}
+
+async function showPortrait(url) {
+  try {
+    portrait.src = await api.imageUrl(url, "read the portrait");
+    portrait.hidden = false;
+  } catch {
+    // The transaction is shown either way; a portrait that cannot be read is left out.
   }
 }
 

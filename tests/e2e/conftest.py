@@ -14,12 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 from regula.facesdk.webclient.ext import FaceSdk
 from regula.facesdk.webclient.gen import ApiClient, Configuration
 
 from certs.generate import generate
 from libs.auth.store import KeyStoreSettings
 from services.launcher import LauncherSettings, Platform, running_platform
+from tests.e2e.browser import CHROMIUM, PORTRAIT, launch_with_camera, write_fake_camera
 
 BACKENDS = ("detection", "matching", "liveness", "identification")
 
@@ -103,3 +105,23 @@ def photo_b64(faces_dir: Path) -> Callable[[str | Path], str]:
         return base64.b64encode((faces_dir / photo).read_bytes()).decode()
 
     return encode
+
+
+# The browser tests' Chromium (tests/e2e/browser.py), one per test module.
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Playwright]:
+    assert CHROMIUM.exists(), (
+        f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium (as .ci/run does)"
+    )
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def camera_browser(
+    driver: Playwright, faces_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
+    video = write_fake_camera(PORTRAIT, faces_dir, tmp_path_factory.mktemp("fake-camera") / "portrait.y4m")
+    browser = launch_with_camera(driver, video)
+    yield browser
+    browser.close()
