@@ -12,7 +12,12 @@ CompreFace's `annotations.py` gives (`PERSONS`: person A 30 years, six photos; B
 and C are in shared/faces, A's photos are large and are read when present); expression on face-api.js's
 example photos named after their expression; mouth open/closed and eyes open/closed on the first 48 LFW
 photos of shared/faces, labelled by looking (bench/labels/lfw-mouth-eyes.csv: mouth open = lips apart, teeth
-or a gap showing); closed eyes on the photos listed in bench/labels/closed-eyes.csv.
+or a gap showing); closed and open eyes on the webcam frames around one laugh with the eyes shut
+(bench/labels/closed-eyes.csv: Eyashita/VisageTrack, MIT, the author's own webcam; closed = both lids shut,
+open = both irises showing, half-shut frames left out), read from
+shared/faces/liveness/Eyashita+VisageTrack/Dataset/Real/ (`git show 475a0e2b:Dataset/Real/<file>` in a clone
+of that repository; left out, and counted, when absent). "ratio read": the mesh's eye aspect ratio (closed
+below 0.13) or mouth ratio (open from 0.15).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from libs.faces import FaceEngine
 from libs.faces.ports import FaceTraits, Trait
 from libs.imaging.decode import decode_image
 from libs.quality.scenarios import FACE_ATTRIBUTES
-from libs.quality.traits import DECISION, eye_closed, mouth_open
+from libs.quality.traits import DECISION, EYE_CLOSED_BELOW, eye_closed, mouth_open
 from libs.usecases.detect import DetectRequest, detect_faces
 
 PORTRAIT = "face_recognition/examples/knn_examples/train/alex_lacamoire/img1.jpg"
@@ -178,9 +183,11 @@ def _labelled(path: Path) -> list[dict[str, str]]:
 def _states(engine: FaceEngine, faces_dir: Path, section: Section) -> None:
     mouth = {"open": [0, 0], "closed": [0, 0]}  # label -> [read right, total]
     eyes = {"open": [0, 0], "closed": [0, 0]}  # per eye
+    ratios: dict[str, list[float]] = {f"{what} {label}": [] for what in ("mouth", "eye") for label in mouth}
     rows = [*_labelled(LABELS / "lfw-mouth-eyes.csv"), *_labelled(LABELS / "closed-eyes.csv")]
+    missing = [row["path"] for row in rows if not (faces_dir / row["path"]).is_file()]
     for row in rows:
-        if not (faces_dir / row["path"]).is_file():
+        if row["path"] in missing:
             continue
         traits = _central_traits(engine, faces_dir, row["path"], {Trait.MESH})
         if traits is None or traits.mesh is None:
@@ -189,6 +196,7 @@ def _states(engine: FaceEngine, faces_dir: Path, section: Section) -> None:
             read = "open" if mouth_open(traits.mesh) >= DECISION else "closed"
             mouth[row["mouth"]][0] += read == row["mouth"]
             mouth[row["mouth"]][1] += 1
+            ratios[f"mouth {row['mouth']}"].append(traits.mesh.mouth_opening)
         for right in (True, False):
             score = eye_closed(traits.mesh, right)
             if math.isnan(score):
@@ -196,12 +204,32 @@ def _states(engine: FaceEngine, faces_dir: Path, section: Section) -> None:
             read = "closed" if score >= DECISION else "open"
             eyes[row["eyes"]][0] += read == row["eyes"]
             eyes[row["eyes"]][1] += 1
+            ratios[f"eye {row['eyes']}"].append(traits.mesh.eye_opening(right))
     table = []
     for what, counts in (("mouth", mouth), ("eye", eyes)):
         for label, (right, total) in counts.items():
             share = f"{100 * right / total:.0f} %" if total else "-"
-            table.append([f"{what} {label}", f"{right} of {total}", share])
-    section.table(["labelled", "read right", "share"], table, "Mouth and eyes (labelled by looking)")
+            read = ratios[f"{what} {label}"]
+            spread = f"{min(read):.3f}-{max(read):.3f}" if read else "-"
+            table.append([f"{what} {label}", f"{right} of {total}", share, spread])
+    section.table(
+        ["labelled", "read right", "share", "ratio read"], table, "Mouth and eyes (labelled by looking)"
+    )
+    cuts = [EYE_CLOSED_BELOW + 0.01 * step for step in range(6)]  # the threshold in use, and wider ones
+    section.table(
+        ["labelled", *(f"below {cut:.2f}" for cut in cuts)],
+        [
+            [f"eye {label} ({len(ratios[f'eye {label}'])})"]
+            + [str(sum(r < cut for r in ratios[f"eye {label}"])) for cut in cuts]
+            for label in eyes
+        ],
+        "Eyes read closed at other eye-ratio thresholds",
+    )
+    if missing:  # the blink frames are not in every copy of shared/faces: say so rather than count them as 0
+        section.note(
+            f"{len(missing)} labelled photos are not under {faces_dir.name}/ and were left out "
+            "(bench/labels/closed-eyes.csv gives the repository and commit of each)."
+        )
     right = mouth["open"][0] + mouth["closed"][0]
     total = mouth["open"][1] + mouth["closed"][1]
     section.highlight(f"mouth open/closed: {right} of {total} LFW photos labelled by looking read right")

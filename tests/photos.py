@@ -25,7 +25,7 @@ class LabelledPhoto:
     path: str
     source: str
     identity: str
-    kind: str  # single, multi, noface, live, turned, spoof, invalid
+    kind: str  # single, multi, noface, live, turned, spoof, invalid, blink (frames kept for the eye checks)
     faces: str  # "N" faces exactly, ">=N" at least N (counted by other detectors), "" unknown
     notes: str
     derived_from: str

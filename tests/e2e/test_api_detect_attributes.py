@@ -16,6 +16,9 @@ HAPPY = "face-api.js/examples/images/happy.jpg"
 SURPRISED = "face-api.js/examples/images/surprised.jpg"
 ANGRY = "face-api.js/examples/images/angry.jpg"
 GROUP = "face-api.js/examples/images/bbt1.jpg"
+# Webcam frames of one person 75 ms apart: eyes open, then shut while laughing (tests/data/faces/SOURCES.md)
+EYES_OPEN = "liveness/Eyashita+VisageTrack/Dataset/Real/17010714093468506.jpg"
+EYES_SHUT = "liveness/Eyashita+VisageTrack/Dataset/Real/17010714094220314.jpg"
 UNMEASURED = {
     "Glasses",
     "HeadCovering",
@@ -70,6 +73,17 @@ def test_mouth_and_emotion_follow_the_face(api: httpx.Client, photo_b64: Callabl
         "no",
     ]
     assert [by_name(angry)[n]["value"] for n in ("Mouth", "Emotion", "Smile")] == ["closed", "angry", "no"]
+
+
+def test_the_eyes_follow_a_blink(api: httpx.Client, photo_b64: Callable[[str | Path], str]) -> None:
+    # Close to the boundary: the shut eyes read 0.54 (right) and 0.56 (left) closed, 0.5 deciding; the open
+    # frame 0.22 and 0.23. After re-measuring upright (what a request that also asks for quality does) the
+    # right eye reads 0.49, open: tests/unit/test_quality_traits.py keeps that miss.
+    eyes = ["EyeLeft", "EyeRight"]
+    (shut,) = attributes_of(api, photo_b64, EYES_SHUT, eyes)
+    (open_,) = attributes_of(api, photo_b64, EYES_OPEN, eyes)
+    assert [by_name(shut)[n]["value"] for n in eyes] == ["closed", "closed"]
+    assert [by_name(open_)[n]["value"] for n in eyes] == ["open", "open"]
 
 
 def test_each_face_of_a_group_gets_its_own_attributes(

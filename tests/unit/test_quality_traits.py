@@ -29,7 +29,10 @@ ANGRY = "face-api.js/examples/images/angry.jpg"  # mouth shut, frowning
 SURPRISED = "face-api.js/examples/images/surprised.jpg"  # mouth wide open
 NEUTRAL = "deepface/tests/unit/dataset/img19.jpg"  # a neutral face, lips closed
 STUDIO = "face_recognition/examples/knn_examples/train/alex_lacamoire/img1.jpg"  # plain, evenly lit wall
-CLOSED_EYES: tuple[str, ...] = ()  # set below when the project carries such a photo
+# Two webcam frames of one person 75 ms apart (Eyashita/VisageTrack): eyes open, then shut while laughing
+WEBCAM = "liveness/Eyashita+VisageTrack/Dataset/Real"
+EYES_OPEN = f"{WEBCAM}/17010714093468506.jpg"
+EYES_SHUT = f"{WEBCAM}/17010714094220314.jpg"
 
 
 def red_pupils(image: np.ndarray, engine: FaceEngine) -> np.ndarray:
@@ -106,8 +109,21 @@ def test_a_compliant_photo_passes_and_a_flawed_one_fails(
 
 @pytest.mark.parametrize("name", ["EyeRightClosed", "EyeLeftClosed"])
 def test_open_eyes_pass(measured: Callable[[str, str], tuple[QualityStatus, float]], name: str) -> None:
-    for photo in (ASTRONAUT, ANGRY, SURPRISED, NEUTRAL, STUDIO):
+    for photo in (ASTRONAUT, ANGRY, SURPRISED, NEUTRAL, STUDIO, EYES_OPEN):
         assert measured(name, photo)[0] is QualityStatus.TRUE, photo
+
+
+# A known miss, kept so that it turns into a plain test when the rule changes: on this 640×480 webcam frame
+# (about 60 px between the eyes) the mesh reads the shut eyes at EAR 0.134 (right) and 0.126 (left) after
+# re-measuring upright, against 0.13 for "closed"; the open frame 75 ms earlier reads 0.21. The shut eyes of
+# the calibration photos read 0.124-0.154 as well, and their squints 0.10-0.16 (libs/quality/README.md): no
+# ratio separates the two, and 0.13 passes most of both.
+@pytest.mark.xfail(
+    strict=True, reason="the 0.13 eye-ratio threshold passes the shut right eye (EAR 0.134; the left: 0.126)"
+)
+def test_shut_eyes_fail_both_eye_checks(measured: Callable[[str, str], tuple[QualityStatus, float]]) -> None:
+    statuses = {name: measured(name, EYES_SHUT)[0] for name in ("EyeRightClosed", "EyeLeftClosed")}
+    assert statuses == {"EyeRightClosed": QualityStatus.FALSE, "EyeLeftClosed": QualityStatus.FALSE}
 
 
 def test_without_its_trait_a_model_check_is_undetermined(face_engine: FaceEngine, faces_dir: Path) -> None:
