@@ -17,7 +17,7 @@ or a gap showing); closed and open eyes on the webcam frames around one laugh wi
 open = both irises showing, half-shut frames left out), read from
 shared/faces/liveness/Eyashita+VisageTrack/Dataset/Real/ (`git show 475a0e2b:Dataset/Real/<file>` in a clone
 of that repository; left out, and counted, when absent). "ratio read": the mesh's eye aspect ratio (closed
-below 0.13) or mouth ratio (open from 0.15).
+below 0.155) or mouth ratio (open from 0.15).
 """
 
 from __future__ import annotations
@@ -215,9 +215,9 @@ def _states(engine: FaceEngine, faces_dir: Path, section: Section) -> None:
     section.table(
         ["labelled", "read right", "share", "ratio read"], table, "Mouth and eyes (labelled by looking)"
     )
-    cuts = [EYE_CLOSED_BELOW + 0.01 * step for step in range(6)]  # the threshold in use, and wider ones
+    cuts = sorted({0.13, 0.14, 0.15, EYE_CLOSED_BELOW, 0.16, 0.17})  # the threshold in use, and others
     section.table(
-        ["labelled", *(f"below {cut:.2f}" for cut in cuts)],
+        ["labelled", *(f"below {cut:.3f}" for cut in cuts)],
         [
             [f"eye {label} ({len(ratios[f'eye {label}'])})"]
             + [str(sum(r < cut for r in ratios[f"eye {label}"])) for cut in cuts]

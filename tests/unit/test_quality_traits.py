@@ -113,14 +113,8 @@ def test_open_eyes_pass(measured: Callable[[str, str], tuple[QualityStatus, floa
         assert measured(name, photo)[0] is QualityStatus.TRUE, photo
 
 
-# A known miss, kept so that it turns into a plain test when the rule changes: on this 640×480 webcam frame
-# (about 60 px between the eyes) the mesh reads the shut eyes at EAR 0.134 (right) and 0.126 (left) after
-# re-measuring upright, against 0.13 for "closed"; the open frame 75 ms earlier reads 0.21. The shut eyes of
-# the calibration photos read 0.124-0.154 as well, and their squints 0.10-0.16 (libs/quality/README.md): no
-# ratio separates the two, and 0.13 passes most of both.
-@pytest.mark.xfail(
-    strict=True, reason="the 0.13 eye-ratio threshold passes the shut right eye (EAR 0.134; the left: 0.126)"
-)
+# A 640×480 webcam frame of a laugh (about 60 px between the eyes): the mesh reads the shut eyes at EAR 0.134
+# (right) and 0.126 (left) after re-measuring upright; the open frame 75 ms earlier reads 0.21.
 def test_shut_eyes_fail_both_eye_checks(measured: Callable[[str, str], tuple[QualityStatus, float]]) -> None:
     statuses = {name: measured(name, EYES_SHUT)[0] for name in ("EyeRightClosed", "EyeLeftClosed")}
     assert statuses == {"EyeRightClosed": QualityStatus.FALSE, "EyeLeftClosed": QualityStatus.FALSE}
