@@ -43,7 +43,8 @@ proto: $(STAMP)  ## regenerate the Python stubs in gen/ from protos/ (commit the
 	  --python_out=gen --pyi_out=gen --grpc_python_out=gen $$(find protos/visage -name '*.proto' | sort)
 	@# stubs of files without a service hold nothing but an import: drop them
 	{ find gen/visage -name '*_pb2_grpc.py' -exec grep -L '^class ' {} + || true; } | xargs -r rm
-	find gen/visage -type d ! -name __pycache__ -exec touch {}/__init__.py \;
+	@# gen/visage itself stays without one: `visage` is a namespace package shared with visage/client
+	find gen/visage -mindepth 1 -type d ! -name __pycache__ -exec touch {}/__init__.py \;
 
 $(BUF):
 	npm install --silent --no-audit --no-fund --no-save @bufbuild/buf@1

@@ -1,4 +1,5 @@
-"""The REST API as the `visage` commands call it: where it is, which key, and what a failure prints.
+"""The REST API as the `visage` commands call it (through `visage.client`): where it is, which key, and what
+a failure prints.
 
 `VISAGE_CLI_API_URL` (default http://127.0.0.1:41101) and `VISAGE_CLI_API_KEY`; without a key, the one
 `make run` wrote (`VISAGE_CLI_KEY_FILE`, default .visage/api-key) when it exists. A failed call ends the
@@ -7,16 +8,14 @@ command with one line on stderr and an exit code that says what kind of failure 
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
-from typing import Any
 
-import httpx
 import typer
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from libs.settings import ProcessSettings
+from visage.client import ApiError, VisageClient, VisageClientError
 
 # Exit codes: 0 done; 1 done, but some items failed (enroll); 2 bad usage or input; 3 refused by the API
 # (4xx); 4 the API is unreachable or failing (5xx, no connection).
@@ -31,6 +30,7 @@ class CliSettings(ProcessSettings):
     api_key: SecretStr | None = None
     key_file: Path = Path(".visage/api-key")
     timeout_seconds: float = 120.0
+    retries: int = 2
 
     def key(self) -> str | None:
         if self.api_key is not None:
@@ -40,54 +40,33 @@ class CliSettings(ProcessSettings):
         return None
 
 
-def client(settings: CliSettings | None = None) -> httpx.Client:
+def client(settings: CliSettings | None = None) -> VisageClient:
     settings = settings or CliSettings()
-    key = settings.key()
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    return httpx.Client(
-        base_url=settings.api_url.rstrip("/") + "/api/", headers=headers, timeout=settings.timeout_seconds
+    return VisageClient(
+        settings.api_url, settings.key(), timeout=settings.timeout_seconds, retries=settings.retries
     )
 
 
-class ApiError(Exception):
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.message, self.exit_code = message, exit_code
+class UsageError(Exception):
+    """A problem with what the command was given (a file it cannot read, a malformed CSV or gallery)."""
 
 
-def checked(answer: httpx.Response) -> Any:
-    """The answer's JSON (None for an empty body); `ApiError` with the API's own message otherwise."""
-    if answer.is_success:
-        return answer.json() if answer.content else None
-    try:
-        message = answer.json().get("msg") or answer.text
-    except ValueError:
-        message = answer.text
-    code = EXIT_REFUSED if answer.status_code < 500 else EXIT_UNAVAILABLE
-    raise ApiError(f"{answer.request.method} {answer.request.url.path}: {answer.status_code} {message}", code)
+# What a command catches: its own input problems and the client's failures.
+Failure = (UsageError, VisageClientError)
 
 
-def response(api: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
-    """The API's answer, whatever its status; `ApiError` when the API cannot be reached."""
-    try:
-        return api.request(method, path, **kwargs)
-    except httpx.HTTPError as error:
-        raise ApiError(f"cannot reach the API at {api.base_url}: {error}", EXIT_UNAVAILABLE) from None
+def exit_code(error: UsageError | VisageClientError) -> int:
+    if isinstance(error, UsageError):
+        return EXIT_USAGE
+    if isinstance(error, ApiError) and error.status < 500:
+        return EXIT_REFUSED
+    return EXIT_UNAVAILABLE
 
 
-def request(api: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
-    return checked(response(api, method, path, **kwargs))
-
-
-def all_items(api: httpx.Client, path: str, page_size: int = 1000) -> list[dict[str, Any]]:
-    """Every item of a paged list route (`items`, `totalPages`), page after page."""
-    items, page = [], 1
-    while True:
-        answer = request(api, "GET", path, params={"page": page, "size": page_size})
-        items += answer["items"]
-        if page >= answer.get("totalPages", 1):
-            return items
-        page += 1
+def fail(error: UsageError | VisageClientError) -> typer.Exit:
+    """Print the error's one line; the `typer.Exit` to raise."""
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(exit_code(error))
 
 
 def summary(line: str, failures: list[str]) -> None:
@@ -99,14 +78,8 @@ def summary(line: str, failures: list[str]) -> None:
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def image_b64(path: Path) -> str:
+def read_photo(path: Path) -> bytes:
     try:
-        return base64.b64encode(path.read_bytes()).decode()
+        return path.read_bytes()
     except OSError as error:
-        raise ApiError(f"{path}: {error.strerror}", EXIT_USAGE) from None
-
-
-def fail(error: ApiError) -> typer.Exit:
-    """Print the error's one line; the `typer.Exit` to raise."""
-    typer.echo(f"error: {error.message}", err=True)
-    return typer.Exit(error.exit_code)
+        raise UsageError(f"{path}: {error.strerror}") from None

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from tqdm import tqdm
 
-from cli.api import EXIT_USAGE, ApiError, all_items, client, fail, image_b64, request, summary
+from cli.api import Failure, UsageError, client, fail, read_photo, summary
+from visage.client import VisageClient
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".jp2"}
 STATE_FILE = ".visage-enroll.jsonl"
@@ -46,7 +46,7 @@ def csv_plan(table: Path) -> Plan:
     with table.open(newline="", encoding="utf-8") as file:
         for row in csv.DictReader(file):
             if not row.get("name") or not row.get("path"):
-                raise ApiError(f"{table}: every row needs a name and a path", EXIT_USAGE)
+                raise UsageError(f"{table}: every row needs a name and a path")
             photos[row["name"]].append((table.parent / row["path"]).resolve())
     return Plan(dict(photos))
 
@@ -77,21 +77,21 @@ class State:
             file.write(json.dumps(entry) + "\n")
 
 
-def _group_id(api: httpx.Client, name: str) -> str:
+def _group_id(api: VisageClient, name: str) -> str:
     """The id of the group called `name`, made when there is none."""
-    for group in all_items(api, "groups"):
-        if group["name"] == name:
-            return group["id"]
-    return request(api, "POST", "groups", json={"name": name, "metadata": {}})["id"]
+    for group in api.every(api.list_groups):
+        if group.name == name:
+            return group.id
+    return api.create_group(name).id
 
 
 def _enrol_person(
-    api: httpx.Client, name: str, photos: list[Path], groups: list[str], state: State, bar: tqdm[Any]
+    api: VisageClient, name: str, photos: list[Path], groups: list[str], state: State, bar: tqdm[Any]
 ) -> list[str]:
     failures = []
     person_id = state.persons.get(name)
     if person_id is None:
-        person_id = request(api, "POST", "persons", json={"name": name, "groups": groups})["id"]
+        person_id = api.create_person(name, groups=groups).id
         state.persons[name] = person_id
         state.record({"person": name, "id": person_id})
     for photo in photos:
@@ -99,11 +99,11 @@ def _enrol_person(
         if key in state.done:
             continue
         try:
-            request(api, "POST", f"persons/{person_id}/images", json={"image": {"content": image_b64(photo)}})
+            api.add_person_image(person_id, read_photo(photo))
             state.done.add(key)
             state.record({"photo": key})
-        except ApiError as error:
-            failures.append(f"{photo}: {error.message}")
+        except Failure as error:
+            failures.append(f"{photo}: {error}")
         bar.update(1)
     return failures
 
@@ -131,7 +131,7 @@ def enroll(
             ):
                 jobs = [pool.submit(_enrol_person, api, n, p, groups, state, bar) for n, p in left.items()]
                 failures = [failure for job in jobs for failure in job.result()]
-    except ApiError as error:
+    except Failure as error:
         raise fail(error) from None
     summary(
         f"enrolled {total - len(failures)} photos of {len(left)} persons ({len(plan.photos)} in the source);"

@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.api import ApiError, client, fail, image_b64, request
+from cli.api import Failure, client, fail, read_photo
+from visage.client import MatchImage
 
 SAME_PERSON_SIMILARITY = 0.5  # the API's similarity at its same-person threshold (docs/similarity.md)
 MAX_MATCHED = 14
@@ -25,15 +26,15 @@ def detect(photos: Photos) -> None:
     table = Table("photo", "face", "box", "landmarks")
     try:
         with client() as api:
-            for photo in photos:
-                answer = request(api, "POST", "detect", json={"image": image_b64(photo)})
-                detections = answer["results"]["detections"]
+            for path in photos:
+                answer = api.detect(read_photo(path))
+                detections = answer.results.detections if answer.results else []
                 if not detections:
-                    table.add_row(str(photo), "-", "no face", "")
+                    table.add_row(str(path), "-", "no face", "")
                 for index, face in enumerate(detections):
-                    box = ", ".join(f"{value:.0f}" for value in face["roi"])
-                    table.add_row(str(photo), str(index), box, str(len(face["landmarks"])))
-    except ApiError as error:
+                    box = ", ".join(f"{value:.0f}" for value in face.roi)
+                    table.add_row(str(path), str(index), box, str(len(face.landmarks)))
+    except Failure as error:
         raise fail(error) from None
     _show(table)
 
@@ -44,21 +45,20 @@ def match(photos: Photos) -> None:
         raise typer.BadParameter(f"give 2 to {MAX_MATCHED} photos")
     # The API takes two images of each of its 7 source types per request (Regula's limitPerImageTypes);
     # the type changes nothing in the comparison, so the photos are spread over them.
-    images = [{"index": i, "type": 1 + i // 2, "data": image_b64(p)} for i, p in enumerate(photos)]
     try:
+        images = [MatchImage(read_photo(path), type=1 + i // 2) for i, path in enumerate(photos)]
         with client() as api:
-            answer = request(api, "POST", "match", json={"images": images})
-    except ApiError as error:
+            answer = api.match(images)
+    except Failure as error:
         raise fail(error) from None
     table = Table("first", "second", "similarity", "distance", "same person")
-    for pair in answer["results"]:
-        similarity = pair.get("similarity", 0.0)
+    for pair in answer.results:
         table.add_row(
-            str(photos[pair["firstIndex"]]),
-            str(photos[pair["secondIndex"]]),
-            f"{similarity:.3f}",
-            f"{pair.get('score', 0.0):.3f}",
-            "yes" if similarity >= SAME_PERSON_SIMILARITY else "no",
+            str(photos[pair.first_index]),
+            str(photos[pair.second_index]),
+            f"{pair.similarity:.3f}",
+            f"{pair.score:.3f}",
+            "yes" if pair.similarity >= SAME_PERSON_SIMILARITY else "no",
         )
     _show(table)
 
@@ -72,19 +72,16 @@ def search(
     threshold: Annotated[float | None, typer.Option(help="Maximum distance; default: the API's.")] = None,
 ) -> None:
     """The enrolled persons the photo's central face matches, nearest first."""
-    body: dict[str, object] = {"image": {"content": image_b64(photo)}, "limit": limit, "groupIds": group}
-    if threshold is not None:
-        body["threshold"] = threshold
     try:
         with client() as api:
-            answer = request(api, "POST", "search", json=body)
-    except ApiError as error:
+            answer = api.search(read_photo(photo), group_ids=group, limit=limit, threshold=threshold)
+    except Failure as error:
         raise fail(error) from None
-    table = Table("person", "id", "distance", "similarity")
-    for person in answer.get("persons", []):
-        best = person["images"][0]
-        table.add_row(person["name"], person["id"], f"{best['distance']:.4f}", f"{best['similarity']:.3f}")
-    if not answer.get("persons"):
+    if not answer.persons:
         typer.echo("nobody matches")
         return
+    table = Table("person", "id", "distance", "similarity")
+    for person in answer.persons:
+        best = person.images[0]
+        table.add_row(person.name, person.id, f"{best.distance:.4f}", f"{best.similarity:.3f}")
     _show(table)

@@ -20,34 +20,22 @@ import mimetypes
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 from tqdm import tqdm
 
-from cli.api import (
-    EXIT_USAGE,
-    ApiError,
-    all_items,
-    checked,
-    client,
-    fail,
-    image_b64,
-    request,
-    response,
-    summary,
-)
+from cli.api import Failure, UsageError, client, fail, read_photo, summary
+from visage.client import NotFoundError, VisageClient
 
 FORMAT = "visage-gallery/1"
+_PERSON_FIELDS = {"id", "name", "external_id", "metadata", "expire_at", "groups"}  # and "images"
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/bmp": ".bmp"}
 
 
-def _photo(api: httpx.Client, person_id: str, image_id: str) -> bytes | None:
-    answer = response(api, "GET", f"persons/{person_id}/images/{image_id}")
-    if answer.status_code == 404:  # came by imageUrl: not kept
+def _photo(api: VisageClient, person_id: str, image_id: str) -> bytes | None:
+    try:
+        return api.get_person_image(person_id, image_id)
+    except NotFoundError:  # came by imageUrl: not kept
         return None
-    if not answer.is_success:
-        checked(answer)  # raises with the API's message
-    return answer.content
 
 
 def export(folder: Annotated[Path, typer.Argument(help="An empty or new folder.")]) -> None:
@@ -57,33 +45,30 @@ def export(folder: Annotated[Path, typer.Argument(help="An empty or new folder."
     not_kept: list[str] = []
     try:
         with client() as api:
-            groups = all_items(api, "groups")
+            groups = api.every(api.list_groups)
             persons: dict[str, dict[str, Any]] = {}
             for group in groups:
-                for person in all_items(api, f"groups/{group['id']}/persons"):
-                    persons.setdefault(person["id"], person)
+                for person in api.every(api.list_group_persons, group.id):
+                    persons.setdefault(person.id, person.model_dump(include=_PERSON_FIELDS, by_alias=True))
             for person in tqdm(persons.values(), unit="person", desc="exporting"):
                 person["images"] = []
-                for image in all_items(api, f"persons/{person['id']}/images"):
-                    data = _photo(api, person["id"], image["id"])
+                for image in api.every(api.list_person_images, person["id"]):
+                    data = _photo(api, person["id"], image.id)
                     if data is None:
-                        not_kept.append(f"{person['name']} ({person['id']}) image {image['id']}")
+                        not_kept.append(f"{person['name']} ({person['id']}) image {image.id}")
                         continue
-                    file = Path(
-                        "photos", person["id"], image["id"] + _EXTENSIONS.get(image["contentType"], "")
-                    )
+                    file = Path("photos", person["id"], image.id + _EXTENSIONS.get(image.content_type, ""))
                     (folder / file).parent.mkdir(parents=True, exist_ok=True)
                     (folder / file).write_bytes(data)
                     person["images"].append(
-                        {"id": image["id"], "file": file.as_posix(), "contentType": image["contentType"]}
+                        {"id": image.id, "file": file.as_posix(), "contentType": image.content_type}
                     )
-    except ApiError as error:
+    except Failure as error:
         raise fail(error) from None
-    fields = ("id", "name", "externalId", "metadata", "expireAt", "groups", "images")
     gallery = {
         "format": FORMAT,
-        "groups": [{key: group.get(key) for key in ("id", "name", "metadata")} for group in groups],
-        "persons": [{key: person.get(key) for key in fields} for person in persons.values()],
+        "groups": [group.model_dump(include={"id", "name", "metadata"}) for group in groups],
+        "persons": list(persons.values()),
     }
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "gallery.json").write_text(json.dumps(gallery, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -102,39 +87,32 @@ def import_(
     try:
         gallery = json.loads((folder / "gallery.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise fail(ApiError(f"{folder / 'gallery.json'}: {error}", EXIT_USAGE)) from None
+        raise fail(UsageError(f"{folder / 'gallery.json'}: {error}")) from None
     if gallery.get("format") != FORMAT:
-        raise fail(
-            ApiError(f"{folder}: not a {FORMAT} folder (format {gallery.get('format')!r})", EXIT_USAGE)
-        )
+        raise fail(UsageError(f"{folder}: not a {FORMAT} folder (format {gallery.get('format')!r})"))
     failures: list[str] = []
     try:
         with client() as api:
             new_group = {
-                group["id"]: request(
-                    api,
-                    "POST",
-                    "groups",
-                    json={"name": group["name"], "metadata": group.get("metadata") or {}},
-                )["id"]
+                group["id"]: api.create_group(group["name"], group.get("metadata")).id
                 for group in gallery["groups"]
             }
             for person in tqdm(gallery["persons"], unit="person", desc="importing"):
-                groups = [new_group[g] for g in person.get("groups", []) if g in new_group]
-                body = {"name": person["name"], "metadata": person.get("metadata") or {}, "groups": groups}
-                if person.get("externalId"):
-                    body["externalId"] = person["externalId"]
-                if person.get("expireAt"):
-                    body["expireAt"] = person["expireAt"]
-                person_id = request(api, "POST", "persons", json=body)["id"]
+                person_id = api.create_person(
+                    person["name"],
+                    groups=[new_group[g] for g in person.get("groups", []) if g in new_group],
+                    metadata=person.get("metadata"),
+                    external_id=person.get("externalId") or None,
+                    expire_at=person.get("expireAt") or None,
+                ).id
                 for image in person.get("images", []):
                     content_type = image.get("contentType") or mimetypes.guess_type(image["file"])[0] or ""
-                    upload = {"content": image_b64(folder / image["file"]), "contentType": content_type}
+                    data = read_photo(folder / image["file"])
                     try:
-                        request(api, "POST", f"persons/{person_id}/images", json={"image": upload})
-                    except ApiError as error:
-                        failures.append(f"{image['file']}: {error.message}")
-    except ApiError as error:
+                        api.add_person_image(person_id, data, content_type=content_type)
+                    except Failure as error:
+                        failures.append(f"{image['file']}: {error}")
+    except Failure as error:
         raise fail(error) from None
     photos = sum(len(person.get("images", [])) for person in gallery["persons"])
     summary(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.api import EXIT_UNAVAILABLE, ApiError, client, fail, request, response
+from cli.api import EXIT_UNAVAILABLE, Failure, client, fail
 
 SERVICES = ("detection", "matching", "liveness", "identification")
 
@@ -54,16 +54,14 @@ def status() -> None:
     """Whether the platform answers and every backend is serving; exit 4 when not."""
     try:
         with client() as api:
-            info = request(api, "GET", "healthz")
-            ready = response(api, "GET", "readyz")  # 503 is an answer here, not a failure
-    except ApiError as error:
+            info = api.health()
+            ready = api.readiness()
+    except Failure as error:
         raise fail(error) from None
-    typer.echo(f"{info['app']} {info['version']} at {api.base_url}")
-    body = ready.json()
-    backends = body.get("backends") or body.get("metadata", {}).get("backends", {})  # ready, or not
-    for name, state in sorted(backends.items()):
+    typer.echo(f"{info.app} {info.version} at {api.base_url}")
+    for name, state in sorted(ready.backends.items()):
         typer.echo(f"  {name:<15} {state}")
-    if ready.status_code != 200:
-        typer.echo(body.get("msg", ready.text), err=True)  # "not ready: <who and why>"
+    if not ready.ready:
+        typer.echo(ready.message, err=True)  # "not ready: <who and why>"
         raise typer.Exit(EXIT_UNAVAILABLE)
     typer.echo("ready")

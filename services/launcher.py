@@ -81,6 +81,7 @@ class Platform:
     keys: LocalKeys
     key_store: KeyStoreSettings  # where the gateway keeps its keys (`visage keys` writes there too)
     environment: dict[str, str] = field(default_factory=dict)  # what the processes got beyond ours
+    backends: dict[str, str] = field(default_factory=dict)  # service name -> host:port it listens on (mTLS)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def check_alive(self) -> None:
@@ -168,7 +169,11 @@ def running_platform(
     host = "127.0.0.1" if settings.gateway_host in ("0.0.0.0", "::") else settings.gateway_host
     key_store = key_store or KeyStoreOnlySettings().keys
     platform = Platform(
-        f"http://{host}:{settings.gateway_port}/api", local_keys(key_store), key_store, dict(extra_env or {})
+        f"http://{host}:{settings.gateway_port}/api",
+        local_keys(key_store),
+        key_store,
+        dict(extra_env or {}),
+        backends={name: f"127.0.0.1:{port}" for name, port in settings.ports.items()},
     )
     try:
         for name, port in settings.ports.items():

@@ -7,8 +7,10 @@ come from VISAGE_MODELS_DIR (never downloaded).
 from __future__ import annotations
 
 import base64
+import shutil
 import socket
-from collections.abc import Callable, Iterator
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -125,3 +127,14 @@ def camera_browser(
     browser = launch_with_camera(driver, video)
     yield browser
     browser.close()
+
+
+def npm_installed(source: Path, files: Iterable[str], folder: Path) -> Path:
+    """`files` of the Node.js project in `source` copied into `folder`, its packages installed there from the
+    committed lock file (`npm ci`); the folder."""
+    for tool in ("node", "npm"):
+        assert shutil.which(tool), f"{tool} is missing: the JavaScript tests need Node.js 18+"
+    for name in ("package.json", "package-lock.json", *files):
+        shutil.copy(source / name, folder / name)
+    subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund"], cwd=folder, check=True, timeout=300)
+    return folder

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from services.launcher import Platform
+from tests.e2e.conftest import npm_installed
 
 CLIENT_DIR = Path(__file__).with_name("js")
 FACE = "deepface/tests/unit/dataset/img27.jpg"
@@ -20,12 +20,7 @@ FACE = "deepface/tests/unit/dataset/img27.jpg"
 @pytest.fixture(scope="module")
 def js_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The client installed from the committed lock file into a folder of its own (`npm ci`)."""
-    for tool in ("node", "npm"):
-        assert shutil.which(tool), f"{tool} is missing: Node.js 18+ runs Regula's JS client (as .ci/run has)"
-    folder = tmp_path_factory.mktemp("regula-js-client")
-    for name in ("package.json", "package-lock.json", "regula_client.mjs"):
-        shutil.copy(CLIENT_DIR / name, folder / name)
-    subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund"], cwd=folder, check=True, timeout=300)
+    folder = npm_installed(CLIENT_DIR, ["regula_client.mjs"], tmp_path_factory.mktemp("regula-js-client"))
     return folder / "regula_client.mjs"
 
 

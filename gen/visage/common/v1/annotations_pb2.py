@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"visage/common/v1/annotations.proto\x12\x10visage.common.v1\x1a google/protobuf/descriptor.proto*|\n\x06\x41\x63\x63\x65ss\x12\x16\n\x12\x41\x43\x43\x45SS_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43\x43\x45SS_READ\x10\x01\x12\x10\n\x0c\x41\x43\x43\x45SS_WRITE\x10\x02\x12\x10\n\x0c\x41\x43\x43\x45SS_ADMIN\x10\x03\x12\x12\n\x0e\x41\x43\x43\x45SS_CAPTURE\x10\x04\x12\x11\n\rACCESS_SIGNED\x10\x05:=\n\x13http_success_status\x12\x1e.google.protobuf.MethodOptions\x18\x9d\x8f\x03 \x01(\x05:S\n\x0frequired_access\x12\x1e.google.protobuf.MethodOptions\x18\x9f\x8f\x03 \x01(\x0e\x32\x18.visage.common.v1.Access:;\n\x12http_status_if_set\x12\x1d.google.protobuf.FieldOptions\x18\x9e\x8f\x03 \x01(\x05:P\n\raccess_if_set\x12\x1d.google.protobuf.FieldOptions\x18\xa0\x8f\x03 \x01(\x0e\x32\x18.visage.common.v1.Accessb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"visage/common/v1/annotations.proto\x12\x10visage.common.v1\x1a google/protobuf/descriptor.proto*|\n\x06\x41\x63\x63\x65ss\x12\x16\n\x12\x41\x43\x43\x45SS_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43\x43\x45SS_READ\x10\x01\x12\x10\n\x0c\x41\x43\x43\x45SS_WRITE\x10\x02\x12\x10\n\x0c\x41\x43\x43\x45SS_ADMIN\x10\x03\x12\x12\n\x0e\x41\x43\x43\x45SS_CAPTURE\x10\x04\x12\x11\n\rACCESS_SIGNED\x10\x05:=\n\x13http_success_status\x12\x1e.google.protobuf.MethodOptions\x18\x9d\x8f\x03 \x01(\x05:S\n\x0frequired_access\x12\x1e.google.protobuf.MethodOptions\x18\x9f\x8f\x03 \x01(\x0e\x32\x18.visage.common.v1.Access:;\n\x12http_status_if_set\x12\x1d.google.protobuf.FieldOptions\x18\x9e\x8f\x03 \x01(\x05:P\n\raccess_if_set\x12\x1d.google.protobuf.FieldOptions\x18\xa0\x8f\x03 \x01(\x0e\x32\x18.visage.common.v1.AccessBo\n\x1c\x63om.example.visage.common.v1P\x01Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\xaa\x02\x10Visage.Common.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.common.v1.annotations_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\034com.example.visage.common.v1P\001Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\252\002\020Visage.Common.V1'
   _globals['_ACCESS']._serialized_start=90
   _globals['_ACCESS']._serialized_end=214
 # @@protoc_insertion_point(module_scope)

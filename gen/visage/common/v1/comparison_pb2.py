@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from visage.common.v1 import image_pb2 as visage_dot_common_dot_v1_dot_image__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!visage/common/v1/comparison.proto\x12\x10visage.common.v1\x1a\x1cvisage/common/v1/image.proto\"\xf2\x01\n\x10MatchImageResult\x12\x13\n\x0b\x66irst_index\x18\x01 \x01(\x05\x12\x18\n\x10\x66irst_face_index\x18\x02 \x01(\x05\x12,\n\x05\x66irst\x18\x03 \x01(\x0e\x32\x1d.visage.common.v1.ImageSource\x12\x14\n\x0csecond_index\x18\x04 \x01(\x05\x12\x19\n\x11second_face_index\x18\x05 \x01(\x05\x12-\n\x06second\x18\x06 \x01(\x0e\x32\x1d.visage.common.v1.ImageSource\x12\r\n\x05score\x18\x07 \x01(\x02\x12\x12\n\nsimilarity\x18\x08 \x01(\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!visage/common/v1/comparison.proto\x12\x10visage.common.v1\x1a\x1cvisage/common/v1/image.proto\"\xf2\x01\n\x10MatchImageResult\x12\x13\n\x0b\x66irst_index\x18\x01 \x01(\x05\x12\x18\n\x10\x66irst_face_index\x18\x02 \x01(\x05\x12,\n\x05\x66irst\x18\x03 \x01(\x0e\x32\x1d.visage.common.v1.ImageSource\x12\x14\n\x0csecond_index\x18\x04 \x01(\x05\x12\x19\n\x11second_face_index\x18\x05 \x01(\x05\x12-\n\x06second\x18\x06 \x01(\x0e\x32\x1d.visage.common.v1.ImageSource\x12\r\n\x05score\x18\x07 \x01(\x02\x12\x12\n\nsimilarity\x18\x08 \x01(\x02\x42o\n\x1c\x63om.example.visage.common.v1P\x01Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\xaa\x02\x10Visage.Common.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.common.v1.comparison_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\034com.example.visage.common.v1P\001Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\252\002\020Visage.Common.V1'
   _globals['_MATCHIMAGERESULT']._serialized_start=86
   _globals['_MATCHIMAGERESULT']._serialized_end=328
 # @@protoc_insertion_point(module_scope)

@@ -24,13 +24,14 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fvisage/common/v1/geometry.proto\x12\x10visage.common.v1\"\x1d\n\x05Point\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fvisage/common/v1/geometry.proto\x12\x10visage.common.v1\"\x1d\n\x05Point\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02\x42o\n\x1c\x63om.example.visage.common.v1P\x01Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\xaa\x02\x10Visage.Common.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.common.v1.geometry_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\034com.example.visage.common.v1P\001Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\252\002\020Visage.Common.V1'
   _globals['_POINT']._serialized_start=53
   _globals['_POINT']._serialized_end=82
 # @@protoc_insertion_point(module_scope)

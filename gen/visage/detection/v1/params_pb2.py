@@ -25,13 +25,14 @@ _sym_db = _symbol_database.Default()
 from visage.common.v1 import image_pb2 as visage_dot_common_dot_v1_dot_image__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n visage/detection/v1/params.proto\x12\x13visage.detection.v1\x1a\x1cvisage/common/v1/image.proto\"\x9c\x02\n\x0cProcessParam\x12\x15\n\x08scenario\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x1e\n\x11only_central_face\x18\x02 \x01(\x08H\x01\x88\x01\x01\x12@\n\x13output_image_params\x18\x03 \x01(\x0b\x32#.visage.common.v1.OutputImageParams\x12\x34\n\x07quality\x18\x04 \x01(\x0b\x32#.visage.detection.v1.QualityRequest\x12:\n\nattributes\x18\x05 \x01(\x0b\x32&.visage.detection.v1.AttributesRequestB\x0b\n\t_scenarioB\x14\n\x12_only_central_face\"d\n\x0eQualityRequest\x12\x1e\n\x16\x62\x61\x63kground_match_color\x18\x01 \x03(\x05\x12\x32\n\x06\x63onfig\x18\x02 \x03(\x0b\x32\".visage.detection.v1.QualityConfig\",\n\rQualityConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05range\x18\x02 \x03(\x02\"I\n\x11\x41ttributesRequest\x12\x34\n\x06\x63onfig\x18\x01 \x03(\x0b\x32$.visage.detection.v1.AttributeConfig\"\x1f\n\x0f\x41ttributeConfig\x12\x0c\n\x04name\x18\x01 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n visage/detection/v1/params.proto\x12\x13visage.detection.v1\x1a\x1cvisage/common/v1/image.proto\"\x9c\x02\n\x0cProcessParam\x12\x15\n\x08scenario\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x1e\n\x11only_central_face\x18\x02 \x01(\x08H\x01\x88\x01\x01\x12@\n\x13output_image_params\x18\x03 \x01(\x0b\x32#.visage.common.v1.OutputImageParams\x12\x34\n\x07quality\x18\x04 \x01(\x0b\x32#.visage.detection.v1.QualityRequest\x12:\n\nattributes\x18\x05 \x01(\x0b\x32&.visage.detection.v1.AttributesRequestB\x0b\n\t_scenarioB\x14\n\x12_only_central_face\"d\n\x0eQualityRequest\x12\x1e\n\x16\x62\x61\x63kground_match_color\x18\x01 \x03(\x05\x12\x32\n\x06\x63onfig\x18\x02 \x03(\x0b\x32\".visage.detection.v1.QualityConfig\",\n\rQualityConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05range\x18\x02 \x03(\x02\"I\n\x11\x41ttributesRequest\x12\x34\n\x06\x63onfig\x18\x01 \x03(\x0b\x32$.visage.detection.v1.AttributeConfig\"\x1f\n\x0f\x41ttributeConfig\x12\x0c\n\x04name\x18\x01 \x01(\tB{\n\x1f\x63om.example.visage.detection.v1P\x01Z@github.com/example/visage/gen/go/visage/detection/v1;detectionv1\xaa\x02\x13Visage.Detection.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.detection.v1.params_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n\037com.example.visage.detection.v1P\001Z@github.com/example/visage/gen/go/visage/detection/v1;detectionv1\252\002\023Visage.Detection.V1'
   _globals['_PROCESSPARAM']._serialized_start=88
   _globals['_PROCESSPARAM']._serialized_end=372
   _globals['_QUALITYREQUEST']._serialized_start=374

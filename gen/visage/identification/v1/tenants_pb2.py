@@ -24,13 +24,14 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&visage/identification/v1/tenants.proto\x12\x18visage.identification.v1\"%\n\x13\x44\x65leteTenantRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\"`\n\x14\x44\x65leteTenantResponse\x12\x17\n\x0f\x64\x65leted_persons\x18\x01 \x01(\x05\x12\x16\n\x0e\x64\x65leted_groups\x18\x02 \x01(\x05\x12\x17\n\x0fpending_persons\x18\x03 \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&visage/identification/v1/tenants.proto\x12\x18visage.identification.v1\"%\n\x13\x44\x65leteTenantRequest\x12\x0e\n\x06tenant\x18\x01 \x01(\t\"`\n\x14\x44\x65leteTenantResponse\x12\x17\n\x0f\x64\x65leted_persons\x18\x01 \x01(\x05\x12\x16\n\x0e\x64\x65leted_groups\x18\x02 \x01(\x05\x12\x17\n\x0fpending_persons\x18\x03 \x01(\x05\x42\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.identification.v1.tenants_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n$com.example.visage.identification.v1P\001ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\252\002\030Visage.Identification.V1'
   _globals['_DELETETENANTREQUEST']._serialized_start=68
   _globals['_DELETETENANTREQUEST']._serialized_end=105
   _globals['_DELETETENANTRESPONSE']._serialized_start=107
