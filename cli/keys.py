@@ -1,4 +1,4 @@
-"""`visage keys create|list|revoke`: API keys, written straight into the gateway's key store.
+"""`visage keys create|list|revoke|migrate`: API keys, written straight into the gateway's key store.
 
 Reads the same `VISAGE_GATEWAY_KEYS__*` variables (or `[gateway] keys` of the settings file) as the gateway,
 so it works before the platform runs (the first admin key) and without any key.
@@ -14,9 +14,11 @@ import typer
 
 from libs.auth.keyring import Keyring
 from libs.auth.keys import KeyLimitValues
+from libs.auth.repository import MIGRATIONS
 from libs.auth.scopes import Scope
-from libs.auth.store import KeyStoreOnlySettings, open_keyring
+from libs.auth.store import DATABASE_NAME, KeyStoreOnlySettings, open_keyring
 from libs.errors import VisageError
+from libs.stores.factory import open_database
 from libs.timestamps import iso_from_ms
 
 T = TypeVar("T")
@@ -71,3 +73,22 @@ def revoke(key_id: Annotated[str, typer.Argument(help="The key's id, as `list` s
     """Revoke a key: it stops working at once on this machine, within the key cache's seconds elsewhere."""
     _run(lambda keyring: keyring.revoke(key_id))
     typer.echo(f"revoked key {key_id}")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the key store's tables (the gateway does it at start too): the migration Job."""
+
+    async def run() -> list[int]:
+        database = await open_database(KeyStoreOnlySettings().keys, DATABASE_NAME)
+        try:
+            return await database.migrate(MIGRATIONS)
+        finally:
+            await database.close()
+
+    try:
+        applied = asyncio.run(run())
+    except VisageError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"key store schema up to date; applied now: {', '.join(map(str, applied)) or 'none'}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import SettingsConfigDict
@@ -66,3 +66,8 @@ class InferenceSettings(BaseModel):
     detector_score_threshold: float = Field(default=0.6, gt=0.0, lt=1.0)
     detector_nms_threshold: float = Field(default=0.3, gt=0.0, lt=1.0)
     detector_max_faces: int = Field(default=100, ge=1)
+    # Where the models run: "cpu", or "cuda" (onnxruntime's CUDA execution provider, GPU `cuda_device`; needs
+    # the onnxruntime-gpu image, deploy/README.md). Without a usable CUDA provider the models run on the CPU
+    # and a warning says so.
+    execution_provider: Literal["cpu", "cuda"] = "cpu"
+    cuda_device: int = Field(default=0, ge=0)

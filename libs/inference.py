@@ -18,18 +18,61 @@ BatchNormalization (turned into a 1×1 depthwise conv whose sum input takes the 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import helper, numpy_helper
 
+CPU = "CPUExecutionProvider"
+CUDA = "CUDAExecutionProvider"
+# What `InferenceSession(providers=...)` takes: a provider name, or a name with its options.
+Provider = str | tuple[str, dict[str, Any]]
 
-def create_session(model: Path | bytes, threads: int, *, dynamic_batch: bool = False) -> ort.InferenceSession:
-    """Load an ONNX model for the CPU: `threads` intra-op threads, sequential, fully optimised, quiet.
+_log = logging.getLogger(__name__)
+
+
+def execution_providers(
+    choice: Literal["cpu", "cuda"], cuda_device: int = 0, available: Collection[str] | None = None
+) -> list[Provider]:
+    """The onnxruntime providers for the `execution_provider` setting, CPU last as the fallback.
+
+    "cuda" without a CUDA provider in this onnxruntime build (the CPU wheel) logs why and runs on the CPU.
+    `available`: the build's providers (tests); None asks onnxruntime.
+    """
+    if choice == "cpu":
+        return [CPU]
+    if available is None:
+        available = ort.get_available_providers()
+        if CUDA in available and hasattr(ort, "preload_dlls"):
+            # onnxruntime-gpu finds CUDA and cuDNN installed as nvidia-* wheels only once they are preloaded.
+            ort.preload_dlls()
+    if CUDA not in available:
+        _log.warning(
+            "execution_provider=cuda, but this onnxruntime has no CUDA provider (it has %s; the GPU image"
+            " installs onnxruntime-gpu): the models run on the CPU",
+            ", ".join(available),
+        )
+        return [CPU]
+    return [(CUDA, {"device_id": cuda_device}), CPU]
+
+
+def create_session(
+    model: Path | bytes,
+    threads: int,
+    *,
+    dynamic_batch: bool = False,
+    providers: Sequence[Provider] = (CPU,),
+) -> ort.InferenceSession:
+    """Load an ONNX model: `threads` intra-op threads, sequential, fully optimised, quiet.
 
     `dynamic_batch` turns a fixed batch dimension of 1 into a free one, for models whose graph allows it.
+    `providers` comes from `execution_providers`; a GPU that the CUDA provider then cannot use (no driver, no
+    device) leaves the session on the CPU, with a warning.
     """
     proto = onnx.load_from_string(model) if isinstance(model, bytes) else onnx.load(str(model))
     prepared = prepare_model(proto, dynamic_batch=dynamic_batch)
@@ -45,7 +88,11 @@ def create_session(model: Path | bytes, threads: int, *, dynamic_batch: bool = F
     # from 2 client threads; no spinning 20 ms and 64/s; spinning only inside a run (force_spinning_stop)
     # 17 ms but 46/s.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(prepared.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(prepared.SerializeToString(), options, providers=list(providers))
+    wanted = [provider if isinstance(provider, str) else provider[0] for provider in providers]
+    if wanted[0] != CPU and session.get_providers()[0] != wanted[0]:
+        _log.warning("%s could not be used for a model: it runs on the CPU", wanted[0])
+    return session
 
 
 def class_probabilities(session: ort.InferenceSession, blob: np.ndarray) -> np.ndarray:

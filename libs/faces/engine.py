@@ -33,7 +33,7 @@ from libs.faces.ports import (
     Trait,
 )
 from libs.faces.types import Face
-from libs.inference import create_session
+from libs.inference import create_session, execution_providers
 from libs.models import resolve
 
 # Registry names of the models of each capability (the detector always: the rest need faces), and the
@@ -112,9 +112,11 @@ class FaceEngine:
     ) -> FaceEngine:
         """Resolve the model files of `uses` (downloading them if `models` allows) and create the sessions."""
         threads = inference.intra_op_threads
+        providers = execution_providers(inference.execution_provider, inference.cuda_device)
 
         def session(name: str, dynamic_batch: bool = False, threads: int = threads) -> ort.InferenceSession:
-            return create_session(resolve(name, models), threads, dynamic_batch=dynamic_batch)
+            path = resolve(name, models)
+            return create_session(path, threads, dynamic_batch=dynamic_batch, providers=providers)
 
         def small(name: str) -> ort.InferenceSession:  # a trait model: one thread (see `__init__`)
             return session(name, threads=1)

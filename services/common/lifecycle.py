@@ -11,7 +11,10 @@ The lifecycle then:
 4. leaves `assemble`, which closes what it opened in reverse order.
 
 Every `services/<name>/__main__.py` is `sys.exit(main(SERVICE))`; `python -m services.<name> probe` is the
-container's health probe (Kubernetes' gRPC probe speaks plaintext, our services mutual TLS only).
+container's health probe (Kubernetes' gRPC probe speaks plaintext, our services mutual TLS only), and
+`python -m services.<name> migrate` (services with a database) creates or upgrades its tables and exits: the
+deployment's migration Job runs it before a rollout. Services still migrate at start (a no-op once done;
+concurrent migrators queue on a lock), so a deployment without the Job works too.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from services.common.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
 ReadyStep = Callable[[], Awaitable[object]]
+MODES = ("probe", "migrate")
 
 PROBE_TIMEOUT_SECONDS = 3.0
 
@@ -50,6 +54,8 @@ class ServiceSpec(Generic[S]):
     name: str
     settings: type[S]
     assemble: Callable[[S], AbstractAsyncContextManager[Assembly]]
+    # Applies the pending schema migrations of the service's database; returns the versions applied now.
+    migrate: Callable[[S], Awaitable[Sequence[int]]] | None = None
 
 
 async def run(spec: ServiceSpec[S], settings: S) -> None:
@@ -80,10 +86,12 @@ def configure_logging(settings: ServiceSettings) -> None:
 
 
 def main(spec: ServiceSpec[S], argv: Sequence[str] | None = None) -> int:
-    """`python -m services.<name> [probe]`: the exit status (1 when it cannot start or is not serving)."""
+    """`python -m services.<name> [probe|migrate]`: the exit status (1 when it cannot start, is not serving or
+    cannot migrate)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args not in ([], ["probe"]):
-        print(f"usage: python -m services.{spec.name} [probe]", file=sys.stderr)
+    modes = [mode for mode in MODES if mode != "migrate" or spec.migrate is not None]
+    if args not in ([], *([mode] for mode in modes)):
+        print(f"usage: python -m services.{spec.name} [{'|'.join(modes)}]", file=sys.stderr)
         return 2
     settings = spec.settings()
     if args == ["probe"]:
@@ -94,6 +102,17 @@ def main(spec: ServiceSpec[S], argv: Sequence[str] | None = None) -> int:
             return 1
         return 0
     configure_logging(settings)
+    if args == ["migrate"] and spec.migrate is not None:
+        try:
+            applied = asyncio.run(spec.migrate(settings))
+        except VisageError as error:  # the database refused us or is unreachable
+            _log.error("cannot migrate: %s", error.message)
+            return 1
+        except OSError as error:
+            _log.error("cannot migrate: %s", error)
+            return 1
+        _log.info("%s schema up to date; applied now: %s", spec.name, list(applied) or "none")
+        return 0
     try:
         asyncio.run(run(spec, settings))
     except ModelFileError as error:

@@ -16,9 +16,10 @@ from visage.identification.v1 import identification_pb2_grpc
 
 from libs.identification import Identification, IdentificationContext
 from libs.identification.redescribe import Redescriber
+from libs.identification.schema import MIGRATIONS
 from libs.net.fetch import fetch_image
 from libs.rpc import create_server, secure_channel, wait_healthy
-from libs.stores.factory import open_stores
+from libs.stores.factory import open_database, open_stores
 from services.common.lifecycle import Assembly, ServiceSpec
 from services.common.liveness_client import open_liveness_client
 from services.identification.descriptors_client import MatchingDescriptorSource
@@ -78,4 +79,13 @@ async def assemble(settings: IdentificationSettings) -> AsyncIterator[Assembly]:
         await stores.aclose()
 
 
-SERVICE = ServiceSpec("identification", IdentificationSettings, assemble)
+async def migrate(settings: IdentificationSettings) -> list[int]:
+    """`python -m services.identification migrate`: the tables only; no other store is opened."""
+    database = await open_database(settings.stores, DATABASE_NAME)
+    try:
+        return await database.migrate(MIGRATIONS)
+    finally:
+        await database.close()
+
+
+SERVICE = ServiceSpec("identification", IdentificationSettings, assemble, migrate)

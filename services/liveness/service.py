@@ -15,7 +15,7 @@ from visage.liveness.v1 import liveness_pb2_grpc
 from libs.errors import VisageError
 from libs.faces import Capability, FaceEngine
 from libs.liveness.housekeeping import housekeep
-from libs.liveness.repository import TransactionRepository
+from libs.liveness.repository import MIGRATIONS, TransactionRepository
 from libs.liveness.submission import SubmissionDesk
 from libs.liveness.transactions import LivenessTransactions
 from libs.rpc import create_server
@@ -87,4 +87,13 @@ async def _housekeeping_loop(transactions: LivenessTransactions, settings: Liven
                 last_sweep = time.monotonic()
 
 
-SERVICE = ServiceSpec("liveness", LivenessSettings, assemble)
+async def migrate(settings: LivenessSettings) -> list[int]:
+    """`python -m services.liveness migrate`: the transactions table, without loading any model."""
+    database = await open_database(settings.stores, DATABASE_NAME)
+    try:
+        return await database.migrate(MIGRATIONS)
+    finally:
+        await database.close()
+
+
+SERVICE = ServiceSpec("liveness", LivenessSettings, assemble, migrate)
