@@ -18,7 +18,18 @@ Photos = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help=
 
 
 def _show(table: Table) -> None:
+    for column in table.columns:  # wrap long cells (ids, paths) instead of cutting them to "…"
+        column.overflow = "fold"
     Console().print(table)
+
+
+def short_names(paths: list[Path]) -> list[str]:
+    """Each path by its last parts, as few as keep the names apart: a.jpg, b.jpg; x/a.jpg, y/a.jpg."""
+    for depth in range(1, max((len(p.parts) for p in paths), default=1) + 1):
+        names = [str(Path(*p.parts[-depth:])) for p in paths]
+        if len(set(names)) == len(set(paths)):
+            return names
+    return [str(p) for p in paths]
 
 
 def detect(photos: Photos) -> None:
@@ -26,14 +37,14 @@ def detect(photos: Photos) -> None:
     table = Table("photo", "face", "box", "landmarks")
     try:
         with client() as api:
-            for path in photos:
+            for path, name in zip(photos, short_names(photos), strict=True):
                 answer = api.detect(read_photo(path))
                 detections = answer.results.detections if answer.results else []
                 if not detections:
-                    table.add_row(str(path), "-", "no face", "")
+                    table.add_row(name, "-", "no face", "")
                 for index, face in enumerate(detections):
                     box = ", ".join(f"{value:.0f}" for value in face.roi)
-                    table.add_row(str(path), str(index), box, str(len(face.landmarks)))
+                    table.add_row(name, str(index), box, str(len(face.landmarks)))
     except Failure as error:
         raise fail(error) from None
     _show(table)
@@ -52,10 +63,11 @@ def match(photos: Photos) -> None:
     except Failure as error:
         raise fail(error) from None
     table = Table("first", "second", "similarity", "distance", "same person")
+    names = short_names(photos)
     for pair in answer.results:
         table.add_row(
-            str(photos[pair.first_index]),
-            str(photos[pair.second_index]),
+            names[pair.first_index],
+            names[pair.second_index],
             f"{pair.similarity:.3f}",
             f"{pair.score:.3f}",
             "yes" if pair.similarity >= SAME_PERSON_SIMILARITY else "no",
