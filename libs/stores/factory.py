@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,7 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from libs.errors import InvalidRequestError
-from libs.stores.ports import Database, ObjectStore, VectorIndex
+from libs.stores.ports import Database, Migration, ObjectStore, VectorIndex
 from libs.stores.urls import folder_of, path_of
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
@@ -115,6 +116,18 @@ async def open_database(settings: DatabaseSettings, database_name: str) -> Datab
 
     password = settings.database_password.get_secret_value() if settings.database_password else None
     return await PostgresDatabase.open(url, password, settings.timeout_seconds, settings.database_pool_size)
+
+
+async def migrate_database(
+    settings: DatabaseSettings, database_name: str, migrations: Sequence[Migration]
+) -> list[int]:
+    """Create or upgrade one database's tables and close it (a deployment's migration Job): the versions
+    applied now."""
+    database = await open_database(settings, database_name)
+    try:
+        return await database.migrate(migrations)
+    finally:
+        await database.close()
 
 
 async def open_objects(settings: StoreSettings) -> ObjectStore:

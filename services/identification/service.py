@@ -19,7 +19,7 @@ from libs.identification.redescribe import Redescriber
 from libs.identification.schema import MIGRATIONS
 from libs.net.fetch import fetch_image
 from libs.rpc import create_server, secure_channel, wait_healthy
-from libs.stores.factory import open_database, open_stores
+from libs.stores.factory import migrate_database, open_stores
 from services.common.lifecycle import Assembly, ServiceSpec
 from services.common.liveness_client import open_liveness_client
 from services.identification.descriptors_client import MatchingDescriptorSource
@@ -81,11 +81,7 @@ async def assemble(settings: IdentificationSettings) -> AsyncIterator[Assembly]:
 
 async def migrate(settings: IdentificationSettings) -> list[int]:
     """`python -m services.identification migrate`: the tables only; no other store is opened."""
-    database = await open_database(settings.stores, DATABASE_NAME)
-    try:
-        return await database.migrate(MIGRATIONS)
-    finally:
-        await database.close()
+    return await migrate_database(settings.stores, DATABASE_NAME, MIGRATIONS)
 
 
 SERVICE = ServiceSpec("identification", IdentificationSettings, assemble, migrate)

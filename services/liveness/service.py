@@ -20,7 +20,7 @@ from libs.liveness.submission import SubmissionDesk
 from libs.liveness.transactions import LivenessTransactions
 from libs.rpc import create_server
 from libs.secret_file import load_or_create_secret
-from libs.stores.factory import open_database, open_objects
+from libs.stores.factory import migrate_database, open_database, open_objects
 from libs.stores.ports import ObjectStore
 from services.common.inference import InferenceRunner
 from services.common.lifecycle import Assembly, ServiceSpec
@@ -89,11 +89,7 @@ async def _housekeeping_loop(transactions: LivenessTransactions, settings: Liven
 
 async def migrate(settings: LivenessSettings) -> list[int]:
     """`python -m services.liveness migrate`: the transactions table, without loading any model."""
-    database = await open_database(settings.stores, DATABASE_NAME)
-    try:
-        return await database.migrate(MIGRATIONS)
-    finally:
-        await database.close()
+    return await migrate_database(settings.stores, DATABASE_NAME, MIGRATIONS)
 
 
 SERVICE = ServiceSpec("liveness", LivenessSettings, assemble, migrate)
