@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,3 +64,25 @@ def signed(
     nonce = nonce or secrets.token_urlsafe(18)
     signature = sign_submission(bytes.fromhex(key_hex), transaction_id, nonce, frames, video)
     return Submission(transaction_id, nonce, tuple(frames), video, signature)
+
+
+def turned_picture(image: np.ndarray, degrees: float, distance: float = 2.5) -> np.ndarray:
+    """`image` as a flat picture turned `degrees` about its vertical axis in front of a camera `distance`
+    picture widths away (perspective), what holding a photo or a screen and turning it shows; 0° gives the
+    image back. Positive turns move the picture's right edge (image left) away from the camera."""
+    height, width = image.shape[:2]
+    focal = 1.2 * width
+    angle = math.radians(degrees)
+    half = np.array([[-width, -height], [width, -height], [width, height], [-width, height]], float) / 2
+    corners = np.column_stack([half, np.zeros(4)])
+    rotation = np.array(
+        [[math.cos(angle), 0, math.sin(angle)], [0, 1, 0], [-math.sin(angle), 0, math.cos(angle)]]
+    )
+
+    def seen(points: np.ndarray) -> np.ndarray:
+        placed = points + np.array([0.0, 0.0, distance * width])
+        return (focal * placed[:, :2] / placed[:, 2:] + [width / 2, height / 2]).astype(np.float32)
+
+    straight, turned = seen(corners), seen(corners @ rotation.T)
+    warp = cv2.getPerspectiveTransform(straight, turned)
+    return cv2.warpPerspective(image, warp, (width, height), borderValue=(128, 128, 128))

@@ -7,6 +7,7 @@ Four checks, in this order (the first failure gives the transaction's code; ever
     faceSize / faceInFrame / sharpness   (move closer, keep it in view, hold still)  231 LOW_QUALITY
     samePerson  no frame shows a second face, and every face matches the reference  237 FACES_NOT_MATCHED
     challenge   ACTIVE only: the frames' head turns are the challenge's             251 FAILED_LIVENESS
+    headDepth   ACTIVE only: the turns moved like a head, not a flat picture (depth.py)  251 FAILED_LIVENESS
     passive     anti-spoofing on the most frontal usable frames                     254 PASSIVE_LIVENESS_FAIL
 
 Numbers and their (thin) calibration: README.md in this folder.
@@ -14,6 +15,7 @@ Numbers and their (thin) calibration: README.md in this folder.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,9 +27,11 @@ from libs.errors import FaceSDKResultCode
 from libs.faces.antispoof import DEFAULT_REAL_THRESHOLD
 from libs.faces.compare import SAME_PERSON_COSINE, cosine
 from libs.liveness.challenge import challenge_met, performed_turns, side_of
+from libs.liveness.depth import MIN_PLANE_MISFIT, plane_misfit
 from libs.liveness.frames import FACE_IN_FRAME, FACE_SIZE, SHARPNESS, FrameAnalysis
 
 FRAMES, SAME_PERSON, CHALLENGE, PASSIVE = "frames", "samePerson", "challenge", "passive"
+HEAD_DEPTH = "headDepth"
 CHECK_CODES = {
     FRAMES: FaceSDKResultCode.FACER_NOT_ENOUGH_FRAMES,
     FACE_SIZE: FaceSDKResultCode.FACER_LOW_QUALITY,
@@ -35,6 +39,7 @@ CHECK_CODES = {
     SHARPNESS: FaceSDKResultCode.FACER_LOW_QUALITY,
     SAME_PERSON: FaceSDKResultCode.FACER_FACES_NOT_MATCHED,
     CHALLENGE: FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION,
+    HEAD_DEPTH: FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION,
     PASSIVE: FaceSDKResultCode.FACER_PASSIVE_LIVENESS_FAIL,
 }
 
@@ -46,6 +51,7 @@ class DecisionThresholds:
     turn_degrees: float = 20.0  # |yaw| from which a frame counts as turned
     real_threshold: float = DEFAULT_REAL_THRESHOLD
     passive_frames: int = 3  # the most frontal usable frames averaged for the passive score
+    min_plane_misfit: float = MIN_PLANE_MISFIT  # median over the turned frames (depth.py); 0: no check
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,9 @@ def decide(
     yaws = [f.yaw if f.face is not None else None for f in frames]
     if active and not challenge_met(challenge, yaws, thresholds.turn_degrees):
         failed.append(CHALLENGE)
+    misfits = _misfits_of_turns(reference, frames, turned) if active else {}
+    if misfits and float(np.median(list(misfits.values()))) < thresholds.min_plane_misfit:
+        failed.append(HEAD_DEPTH)
     scored = [
         f.real_probability for f in frontal[: thresholds.passive_frames] if f.real_probability is not None
     ]
@@ -112,6 +121,7 @@ def decide(
         "severalFaces": several_faces,
         "challenge": list(challenge),
         "turns": list(performed_turns(yaws, thresholds.turn_degrees)),
+        "planeMisfit": {str(index): round(value, 3) for index, value in misfits.items()},
         "passiveFrames": [f.index for f in frontal[: thresholds.passive_frames]],
         "score": round(score, 4),
     }
@@ -129,6 +139,21 @@ def _cosines_to(reference: FrameAnalysis | None, frames: Sequence[FrameAnalysis]
         for f in frames
         if f.descriptor is not None and f.index != reference.index
     }
+
+
+def _misfits_of_turns(
+    reference: FrameAnalysis | None, frames: Sequence[FrameAnalysis], turned: set[int]
+) -> dict[int, float]:
+    """`plane_misfit` of each turned frame's landmarks against the reference (frontal) frame's."""
+    if reference is None or reference.face is None:
+        return {}
+    before = np.array(reference.face.landmarks, dtype=np.float32)
+    found = {
+        f.index: plane_misfit(before, np.array(f.face.landmarks, dtype=np.float32), f.eye_distance)
+        for f in frames
+        if f.index in turned and f.faces == 1 and f.face is not None
+    }
+    return {index: value for index, value in found.items() if not math.isnan(value)}
 
 
 def _rounded(value: float | None, digits: int = 1) -> float | None:

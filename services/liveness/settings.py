@@ -56,6 +56,7 @@ class DecisionSettings(BaseModel):
     turn_degrees: float = Field(default=_THRESHOLDS.turn_degrees, gt=0, lt=90)
     real_threshold: float = Field(default=_THRESHOLDS.real_threshold, ge=0, le=1)
     passive_frames: int = Field(default=_THRESHOLDS.passive_frames, ge=1)
+    min_plane_misfit: float = Field(default=_THRESHOLDS.min_plane_misfit, ge=0)  # 0: no depth check
 
 
 class MediaSettings(BaseModel):
@@ -119,5 +120,6 @@ class LivenessSettings(ModelServiceSettings):
                 turn_degrees=decision.turn_degrees,
                 real_threshold=decision.real_threshold,
                 passive_frames=decision.passive_frames,
+                min_plane_misfit=decision.min_plane_misfit,
             ),
         )

@@ -20,6 +20,7 @@ from libs.liveness.challenge import LEFT, RIGHT
 from libs.liveness.decision import (
     CHALLENGE,
     FRAMES,
+    HEAD_DEPTH,
     PASSIVE,
     SAME_PERSON,
     Decision,
@@ -27,7 +28,7 @@ from libs.liveness.decision import (
     decide,
 )
 from libs.liveness.frames import FACE_SIZE, SHARPNESS, FrameLimits, analyze_frame
-from tests.liveness_support import WEBCAM_FRONTAL, WEBCAM_TURNED_RIGHT
+from tests.liveness_support import WEBCAM_FRONTAL, WEBCAM_TURNED_RIGHT, turned_picture
 from tests.photos import LabelledPhoto
 
 pytestmark = pytest.mark.unit
@@ -165,3 +166,22 @@ def test_frames_refused_only_for_their_quality_say_what_to_change(
     near_enough = cv2.resize(webcam, None, fx=0.68, fy=0.68, interpolation=cv2.INTER_AREA)  # ≈ 43 px
     judged = decide_on(face_engine, [near_enough] * 3)
     assert FACE_SIZE not in judged.failed_checks and FRAMES not in judged.failed_checks
+
+
+def test_a_flat_photo_turned_to_the_camera_is_not_a_head_turn(
+    faces_dir: Path, face_engine: FaceEngine
+) -> None:
+    """Held up and turned 35° either way, a photo of her reads as her head turned to her right both times:
+    it cannot follow a right-then-left challenge. And where the pose is fooled, the landmarks still move as
+    one plane, so the depth check fails where her real turn passes."""
+    frontal = [photo(faces_dir, name) for name in WEBCAM_FRONTAL]
+    one_way, other_way = turned_picture(frontal[0], -35.0), turned_picture(frontal[0], 35.0)
+    both = decide_on(face_engine, [*frontal, one_way, frontal[1], other_way, frontal[2]], (RIGHT, LEFT))
+    assert not both.confirmed and CHALLENGE in both.failed_checks
+    flat = decide_on(face_engine, [*frontal, one_way, frontal[1]], (RIGHT,))
+    assert flat.details["turns"] == [RIGHT]  # the pose alone is fooled
+    assert flat.failed_checks == (HEAD_DEPTH,)
+    assert flat.code == FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION
+    real = decide_on(face_engine, [*frontal, photo(faces_dir, WEBCAM_TURNED_RIGHT), frontal[1]], (RIGHT,))
+    assert HEAD_DEPTH not in real.failed_checks
+    assert min(real.details["planeMisfit"].values()) > max(flat.details["planeMisfit"].values())
