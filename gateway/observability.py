@@ -14,7 +14,6 @@ import time
 import uuid
 from typing import Any
 
-from opentelemetry import propagate
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +22,7 @@ from gateway.audit import write_audit
 from gateway.errors import REQUEST_ID_HEADER, internal_error_response
 from libs.observability.logs import bound_request_id
 from libs.observability.metrics import GatewayMetrics
-from libs.observability.tracing import tracer
+from libs.observability.tracing import incoming_context, span
 
 # Forwarded as gRPC metadata, which allows printable ASCII only; anything else is replaced by our own id.
 _SAFE_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
@@ -70,16 +69,10 @@ class RequestObserver:
             await send(message)
 
         method = scope["method"]
+        attributes = {"http.request.method": method, "visage.request_id": request_id}
         with (
             bound_request_id(request_id),
-            tracer().start_as_current_span(
-                method,
-                context=propagate.extract(_trace_headers(scope)),
-                kind=SpanKind.SERVER,
-                attributes={"http.request.method": method, "visage.request_id": request_id},
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as span,
+            span(method, SpanKind.SERVER, attributes, incoming_context(_trace_headers(scope))) as current,
         ):
             try:
                 await self.app(scope, receive, send_with_request_id)
@@ -91,11 +84,12 @@ class RequestObserver:
             finally:
                 elapsed = time.perf_counter() - started
                 route = state.get("route", UNMATCHED_ROUTE)
-                span.update_name(f"{method} {route}")
-                span.set_attribute("http.route", route)
-                span.set_attribute("http.response.status_code", status)
-                if status >= 500:
-                    span.set_status(Status(StatusCode.ERROR))
+                if current.is_recording():
+                    current.update_name(f"{method} {route}")
+                    current.set_attribute("http.route", route)
+                    current.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        current.set_status(Status(StatusCode.ERROR))
                 self.metrics.observe(method, route, status, elapsed)
                 write_audit(state, method, status)
                 client = scope.get("client") or ("-", 0)

@@ -17,7 +17,7 @@ import grpc
 from opentelemetry.trace import SpanKind
 
 from libs.observability.logs import bound_request_id
-from libs.observability.tracing import REQUEST_ID_KEY, incoming_context, record_status, tracer
+from libs.observability.tracing import REQUEST_ID_KEY, incoming_context, record_status, span
 from libs.rpc._guard import Guard
 from libs.rpc.limits import UNLIMITED_SERVICES
 
@@ -38,21 +38,14 @@ def observing_guard(metrics: RpcMetrics | None) -> Guard:
             yield
             return
         started = time.perf_counter()
-        metadata = context.invocation_metadata() or ()
-        request_id = next((v for k, v in metadata if k == REQUEST_ID_KEY and isinstance(v, str)), "")
-        request_id = request_id[:MAX_REQUEST_ID_CHARS]
+        metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+        request_id = metadata.get(REQUEST_ID_KEY, "")[:MAX_REQUEST_ID_CHARS]
         rpc = method[1:]  # "/package.Service/Method" -> "package.Service/Method"
         code = grpc.StatusCode.OK
+        attributes = {"rpc.system": "grpc", "rpc.method": rpc, "visage.request_id": request_id}
         with (
             bound_request_id(request_id),
-            tracer().start_as_current_span(
-                rpc,
-                context=incoming_context(metadata),
-                kind=SpanKind.SERVER,
-                attributes={"rpc.system": "grpc", "rpc.method": rpc, "visage.request_id": request_id},
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as span,
+            span(rpc, SpanKind.SERVER, attributes, incoming_context(metadata)) as call,
         ):
             try:
                 yield
@@ -66,7 +59,7 @@ def observing_guard(metrics: RpcMetrics | None) -> Guard:
                 code = grpc.StatusCode.UNKNOWN
                 raise
             finally:
-                record_status(span, code)
+                record_status(call, code)
                 if metrics is not None:
                     short = rpc.rsplit(".", 1)[-1]  # "MatchingService/Match": the package adds nothing
                     metrics.rpc_answered(short, code.name, time.perf_counter() - started)

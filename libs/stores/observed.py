@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol, TypeVar, cast
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from libs.errors import DeadlineExceededError, UnavailableError, VisageError
-from libs.observability.tracing import tracer
+from libs.observability.tracing import span
 
 StoreKind = Literal["database", "objects", "vectors"]
 S = TypeVar("S")
@@ -71,19 +71,13 @@ class _Observed:
         async def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             failed = False
-            with tracer().start_as_current_span(
-                name,
-                kind=SpanKind.CLIENT,
-                attributes=attributes,
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as span:
+            with span(name, SpanKind.CLIENT, attributes) as current:
                 try:
                     return await call(*args, **kwargs)
                 except BaseException as error:
                     failed = store_fault(error)
                     if failed:
-                        span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+                        current.set_status(Status(StatusCode.ERROR, type(error).__name__))
                     raise
                 finally:
                     self._observer.store_call(self._kind, operation, time.perf_counter() - started, failed)

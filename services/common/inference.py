@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 from libs.errors import UnavailableError
 from libs.faces import Capability, FaceEngine
 from libs.observability.metrics import ServiceMetrics
-from libs.observability.tracing import tracer
+from libs.observability.tracing import span
 from services.common.settings import ModelServiceSettings
 
 T = TypeVar("T")
@@ -126,9 +126,11 @@ class _ObservedEngine:
 
 
 def _timed_step(method: Callable[..., T], step: str, metrics: ServiceMetrics) -> Callable[..., T]:
+    name = f"engine.{step}"
+
     @wraps(method)
     def timed(*args: Any, **kwargs: Any) -> T:
-        with tracer().start_as_current_span(f"engine.{step}"):
+        with span(name):
             started = time.perf_counter()
             try:
                 return method(*args, **kwargs)

@@ -28,6 +28,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.test.globals_test import reset_trace_globals
 from opentelemetry.trace import SpanKind
 from prometheus_client.parser import text_string_to_metric_families
 from visage.liveness.v1 import liveness_pb2, liveness_pb2_grpc
@@ -62,16 +63,18 @@ SERVICES = ("detection", "matching", "liveness", "identification")
 
 @pytest.fixture(scope="module")
 def spans() -> Iterator[InMemorySpanExporter]:
-    """Every span this process finishes while the module runs (the global provider can be set only once;
-    later modules keep it, exporting into a stopped exporter, which drops the spans)."""
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        provider = TracerProvider()
-        trace.set_tracer_provider(provider)
+    """Every span this process finishes while the module runs. The global provider is reset afterwards, so
+    the tests after these run with tracing off, as a process without an OTLP endpoint does."""
+    reset_trace_globals()
+    provider = TracerProvider()
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield exporter
-    exporter.shutdown()
+    trace.set_tracer_provider(provider)
+    try:
+        yield exporter
+    finally:
+        provider.shutdown()
+        reset_trace_globals()
 
 
 @dataclass
