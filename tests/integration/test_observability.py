@@ -1,11 +1,12 @@
 """Traces, metrics and logs of requests through the gateway and the four services.
 
-The services run in this process, each through `services.common.lifecycle.run` (what `python -m
+Most tests run the services in this process, each through `services.common.lifecycle.run` (what `python -m
 services.<name>` runs, with the session's face engine instead of loading the models again), behind a real
 gateway app; every hop is a real mTLS gRPC call on loopback. In process, because the in-memory span
 exporter sees the spans of its own process only. Trace context still crosses each hop only as `traceparent`
 metadata: a gRPC server runs each call in a task started from its own context, never the caller's, which
-`test_a_call_without_trace_context_starts_a_trace_of_its_own` checks.
+`test_a_call_without_trace_context_starts_a_trace_of_its_own` checks. The last test runs `python -m
+services.matching` as its own process, exporting to an OTLP receiver in the test.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import io
 import json
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,6 +27,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from opentelemetry import trace
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -51,7 +54,7 @@ from services.liveness import service as liveness
 from services.liveness.settings import LivenessSettings
 from services.matching import service as matching
 from services.matching.settings import MatchingSettings
-from tests.integration.service_support import free_port
+from tests.integration.service_support import free_port, serving_subprocess
 
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
@@ -298,3 +301,62 @@ async def test_a_log_line_carries_the_request_id_and_the_trace_id(
     assert logged["request_id"] == "log-me-7"
     assert logged["trace_id"] == format(request.context.trace_id, "032x")
     assert logged["logger"] == "visage.calls" and logged["level"] == "INFO"
+
+
+class Collector(trace_service_pb2_grpc.TraceServiceServicer):
+    """An OTLP/gRPC trace receiver on loopback: what an OpenTelemetry collector is to the services. On its own
+    threads (a sync server): the service flushes its spans while the test waits for it to exit."""
+
+    def __init__(self) -> None:
+        self.exports: list[trace_service_pb2.ExportTraceServiceRequest] = []
+
+    def Export(
+        self, request: trace_service_pb2.ExportTraceServiceRequest, context: grpc.ServicerContext
+    ) -> trace_service_pb2.ExportTraceServiceResponse:
+        self.exports.append(request)
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+    def spans(self) -> list[tuple[str, str, bytes, bytes]]:
+        """(service.name, span name, trace id, parent span id) of everything received."""
+        found = []
+        for export in self.exports:
+            for resource_spans in export.resource_spans:
+                attributes = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+                for scope_spans in resource_spans.scope_spans:
+                    for received in scope_spans.spans:
+                        names = (attributes["service.name"], received.name)
+                        found.append((*names, received.trace_id, received.parent_span_id))
+        return found
+
+
+async def test_a_service_process_exports_its_spans_to_the_configured_otlp_endpoint(
+    dev_certs: Path, gateway_tls: TLSFiles, models_dir: Path, faces_dir: Path
+) -> None:
+    collector = Collector()
+    receiver = grpc.server(ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, receiver)
+    port = receiver.add_insecure_port("127.0.0.1:0")
+    receiver.start()
+    # The caller's trace, as the gateway would send it: W3C traceparent in the metadata.
+    trace_id, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    metadata = (("traceparent", f"00-{trace_id}-{caller_span}-01"), ("x-request-id", "otlp-1"))
+    image = (faces_dir / KATY_1).read_bytes()
+    request = matching_pb2.MatchRequest(images=[matching_pb2.MatchImage(data=image)] * 2)
+    try:
+        environment = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}"}
+        async with serving_subprocess(
+            "matching", "visage.matching.v1.MatchingService", dev_certs, gateway_tls, models_dir, environment
+        ) as service:
+            stub = matching_pb2_grpc.MatchingServiceStub(service.channel)
+            await stub.Match(request, metadata=metadata, timeout=30)
+        # SIGTERM: the spans still batched are flushed on the way out.
+        assert service.code == 0, service.output
+    finally:
+        receiver.stop(0)
+
+    served = [s for s in collector.spans() if s[1] == MATCH]
+    assert served == [("visage-matching", MATCH, bytes.fromhex(trace_id), bytes.fromhex(caller_span))]
+    steps = {name for service_name, name, tid, _ in collector.spans() if tid == bytes.fromhex(trace_id)}
+    assert {"engine.detect", "engine.describe"} <= steps
+    logged = [json.loads(line) for line in service.output.splitlines() if '"Match ' in line]
+    assert [(line["request_id"], line["trace_id"]) for line in logged] == [("otlp-1", trace_id)]
