@@ -1,8 +1,8 @@
 """OpenTelemetry traces: the process's tracer provider, and trace context carried over gRPC metadata.
 
-Without an OTLP endpoint nothing is installed, and `span` does not even ask the API for a no-op span (that
-costs ~10 µs a call on this machine, an `isinstance` check ~0.1 µs): no span, no context propagated. With
-one, spans go to the collector in batches (`BatchSpanProcessor`).
+Without an OTLP endpoint nothing is installed, and `span` does not even ask the API for a no-op span (6.5 µs
+of CPU a span on this machine, where the check costs 0.9 µs): no span, no context propagated. With one, spans
+go to the collector in batches (`BatchSpanProcessor`).
 
 W3C trace context (`traceparent`, `tracestate`) travels in gRPC metadata, next to the caller's request id:
 `outgoing_call` opens the CLIENT span of a call and gives the metadata to send; the server guard in
