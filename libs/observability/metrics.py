@@ -161,7 +161,10 @@ def serve_metrics(settings: MetricsSettings, registry: CollectorRegistry) -> Ite
     if not settings.enabled:
         yield None
         return
-    server, thread = start_http_server(settings.port, settings.host, registry)
+    try:
+        server, thread = start_http_server(settings.port, settings.host, registry)
+    except OSError as error:  # the lifecycle reports it as "cannot start": name the listener
+        raise OSError(f"cannot serve metrics on {settings.host}:{settings.port}: {error}") from error
     port = server.server_port
     _log.info("metrics on http://%s:%d/metrics", settings.host, port)
     try:
