@@ -12,9 +12,10 @@ import logging
 import re
 import time
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,11 +23,13 @@ from gateway.audit import write_audit
 from gateway.errors import REQUEST_ID_HEADER, internal_error_response
 from libs.observability.logs import bound_request_id
 from libs.observability.metrics import GatewayMetrics
-from libs.observability.tracing import incoming_context, span
+from libs.observability.tracing import incoming_context, span, tracing_on
 
 # Forwarded as gRPC metadata, which allows printable ASCII only; anything else is replaced by our own id.
 _SAFE_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
 UNMATCHED_ROUTE = "unmatched"
+# Probes and scrapes are counted but not traced: every few seconds each, they would drown the requests.
+UNTRACED_PATHS = frozenset({"/api/healthz", "/api/readyz", "/api/readiness", "/metrics"})
 _access_log = logging.getLogger("gateway.access")
 _log = logging.getLogger(__name__)
 
@@ -72,7 +75,7 @@ class RequestObserver:
         attributes = {"http.request.method": method, "visage.request_id": request_id}
         with (
             bound_request_id(request_id),
-            span(method, SpanKind.SERVER, attributes, incoming_context(_trace_headers(scope))) as current,
+            _request_span(scope, method, attributes) as current,
         ):
             try:
                 await self.app(scope, receive, send_with_request_id)
@@ -105,10 +108,13 @@ class RequestObserver:
                 )
 
 
-def _trace_headers(scope: Scope) -> dict[str, str]:
-    """The W3C trace context headers of the request (most requests have none)."""
-    return {
+def _request_span(scope: Scope, method: str, attributes: dict[str, str]) -> AbstractContextManager[Span]:
+    """The request's SERVER span, continuing the W3C trace context headers the client sent (if any)."""
+    if scope["path"] in UNTRACED_PATHS or not tracing_on():
+        return nullcontext(INVALID_SPAN)
+    headers = {
         name.decode("latin-1"): value.decode("latin-1")
         for name, value in scope["headers"]
         if name in (b"traceparent", b"tracestate")
     }
+    return span(method, SpanKind.SERVER, attributes, incoming_context(headers))

@@ -4,9 +4,10 @@ Most tests run the services in this process, each through `services.common.lifec
 services.<name>` runs, with the session's face engine instead of loading the models again), behind a real
 gateway app; every hop is a real mTLS gRPC call on loopback. In process, because the in-memory span
 exporter sees the spans of its own process only. Trace context still crosses each hop only as `traceparent`
-metadata: a gRPC server runs each call in a task started from its own context, never the caller's, which
-`test_a_call_without_trace_context_starts_a_trace_of_its_own` checks. The last test runs `python -m
-services.matching` as its own process, exporting to an OTLP receiver in the test.
+metadata: the server guard starts each call's span from the context extracted from its metadata, never from
+the one current in the process, which `test_a_call_without_trace_context_starts_a_trace_of_its_own` checks.
+The last test runs `python -m services.matching` as its own process, exporting to an OTLP receiver in the
+test: the same propagation across a real process boundary.
 """
 
 from __future__ import annotations
@@ -207,6 +208,8 @@ async def test_one_match_is_one_trace_from_the_gateway_through_matching(
     steps = [span for span in in_trace if span.name.startswith("engine.")]
     assert {span.name for span in steps} >= {"engine.detect", "engine.describe"}
     assert all(parent_of(span) == served.context.span_id for span in steps)
+    # The fixture polled /api/readyz until ready: probes are not traced.
+    assert not [span for span in spans.get_finished_spans() if "readyz" in span.name]
 
 
 async def test_an_added_person_image_is_traced_through_identification_matching_and_the_stores(
