@@ -52,6 +52,7 @@ def bench_platform(
             certs_dir=Path(certs_dir),
             gateway_port=free_port(),
             ports={name: free_port() for name in backends},
+            metrics_ports={name: free_port() for name in backends},
             startup_timeout_seconds=180,
         )
         key_store = KeyStoreSettings(data_dir=Path(keys_dir))

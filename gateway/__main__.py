@@ -6,17 +6,18 @@ uvicorn handles the signals: it stops accepting connections, lets in-flight requ
 
 from __future__ import annotations
 
-import logging
-
 import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from libs.observability.logs import configure_logging
+from libs.observability.tracing import install_tracing, shutdown_tracing
 
 
 def main() -> None:
     settings = GatewaySettings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
+    install_tracing("gateway", settings.otlp_endpoint)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -29,6 +30,7 @@ def main() -> None:
         ssl_certfile=settings.https_cert,  # None for both = plain HTTP
         ssl_keyfile=settings.https_key,
     )
+    shutdown_tracing()
 
 
 if __name__ == "__main__":

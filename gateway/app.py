@@ -24,7 +24,7 @@ from gateway.discovery import Backend, Endpoint
 from gateway.docs import docs_page
 from gateway.errors import EXCEPTION_HANDLERS, REQUEST_ID_HEADER, MethodNotAllowedError
 from gateway.health import HealthRoutes
-from gateway.observability import GatewayMetrics, RequestObserver
+from gateway.observability import RequestObserver
 from gateway.openapi import openapi_document
 from gateway.render import JSON, Rendered, render_response
 from gateway.routing import RouteTable
@@ -35,6 +35,8 @@ from gateway.transcode import build_request, read_body
 from libs.auth.keys import KeyLimitValues
 from libs.auth.limits import KeyLimits
 from libs.call_context import MAX_FACES_METADATA_KEY
+from libs.observability.metrics import GatewayMetrics
+from libs.observability.tracing import outgoing_call
 from libs.rpc import error_from_rpc
 from libs.tenants import TENANT_METADATA_KEY
 
@@ -109,26 +111,26 @@ class Gateway:
                 message = build_request(route, variables, query, body)
             self.auth.check(caller, accesses_needed(route.rpc, message))
             self.auth.check_images(caller, image_count(message))
-            response = await self._call(endpoint, message, request.state.request_id, caller)
+            response = await self._call(endpoint, message, caller)
         rendered = render_response(route.rule, route.success_status, response)
         if isinstance(rendered.body, dict) and "id" in rendered.body:  # what a create made, for the audit
             request.state.targets["id"] = rendered.body["id"]
         return http_response(rendered)
 
-    async def _call(
-        self, endpoint: Endpoint, message: Message, request_id: str, caller: Caller | None
-    ) -> Message:
-        metadata = [("x-request-id", request_id)]
-        if caller is not None:
-            metadata.append((TENANT_METADATA_KEY, caller.tenant))
-            if (max_faces := self.auth.faces_per_image(caller)) is not None:
-                metadata.append((MAX_FACES_METADATA_KEY, str(max_faces)))
-        try:
-            return await endpoint.call(
-                message, timeout=self.settings.call_timeout_seconds, metadata=tuple(metadata)
-            )
-        except grpc.aio.AioRpcError as error:
-            raise error_from_rpc(error) from error
+    async def _call(self, endpoint: Endpoint, message: Message, caller: Caller | None) -> Message:
+        rpc = endpoint.route.rpc
+        with outgoing_call(f"{rpc.containing_service.full_name}/{rpc.name}") as forwarded:
+            metadata = list(forwarded)  # the request id and the trace context
+            if caller is not None:
+                metadata.append((TENANT_METADATA_KEY, caller.tenant))
+                if (max_faces := self.auth.faces_per_image(caller)) is not None:
+                    metadata.append((MAX_FACES_METADATA_KEY, str(max_faces)))
+            try:
+                return await endpoint.call(
+                    message, timeout=self.settings.call_timeout_seconds, metadata=tuple(metadata)
+                )
+            except grpc.aio.AioRpcError as error:
+                raise error_from_rpc(error) from error
 
     def openapi(self) -> dict[str, Any]:
         endpoints = self.table.endpoints()
@@ -150,7 +152,8 @@ class Gateway:
 
     async def metrics_endpoint(self, request: Request) -> Response:
         request.state.route = "/metrics"
-        return await self.metrics.endpoint(request)
+        body, media_type = self.metrics.exposition()
+        return Response(body, media_type=media_type)
 
 
 OWN_API_PATHS = ("/api/healthz", "/api/readyz", "/api/readiness", "/api/openapi.json", "/api/docs")

@@ -1,6 +1,9 @@
-"""Per request: the X-RequestID, one access-log line, Prometheus metrics, and a 500 for gateway bugs.
+"""Per request: the X-RequestID, a SERVER span, one access-log line, Prometheus metrics, and a 500 for
+gateway bugs.
 
 A plain ASGI middleware (not Starlette's BaseHTTPMiddleware) so request bodies stream through untouched.
+The span continues a `traceparent` the client sent; the backend calls inside it are its children
+(`libs.observability.tracing.outgoing_call`). Its name is "<method> <route template>", known once routed.
 """
 
 from __future__ import annotations
@@ -9,47 +12,26 @@ import logging
 import re
 import time
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.audit import write_audit
 from gateway.errors import REQUEST_ID_HEADER, internal_error_response
+from libs.observability.logs import bound_request_id
+from libs.observability.metrics import GatewayMetrics
+from libs.observability.tracing import incoming_context, span, tracing_on
 
 # Forwarded as gRPC metadata, which allows printable ASCII only; anything else is replaced by our own id.
 _SAFE_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
 UNMATCHED_ROUTE = "unmatched"
+# Probes and scrapes are counted but not traced: every few seconds each, they would drown the requests.
+UNTRACED_PATHS = frozenset({"/api/healthz", "/api/readyz", "/api/readiness", "/metrics"})
 _access_log = logging.getLogger("gateway.access")
 _log = logging.getLogger(__name__)
-
-
-class GatewayMetrics:
-    """Request count and latency by route template and status, in a registry of this app's own."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        labels = ("method", "route", "status")
-        self.requests = Counter(
-            "visage_gateway_requests", "HTTP requests answered", labels, registry=self.registry
-        )
-        self.latency = Histogram(
-            "visage_gateway_request_duration_seconds",
-            "Time from request to the end of the response",
-            labels,
-            registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
-        )
-
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route, str(status)).observe(seconds)
-
-    async def endpoint(self, request: Request) -> Response:
-        """GET /metrics."""
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def request_id_from(scope: Scope) -> str:
@@ -89,26 +71,50 @@ class RequestObserver:
                 message["headers"] = [*message.get("headers", []), (b"x-requestid", request_id.encode())]
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_request_id)
-        except Exception:
-            _log.exception("unexpected error in %s %s [%s]", scope["method"], scope["path"], request_id)
-            if response_started:
-                raise
-            await internal_error_response(request_id)(scope, receive, send_with_request_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = state.get("route", UNMATCHED_ROUTE)
-            self.metrics.observe(scope["method"], route, status, elapsed)
-            write_audit(state, scope["method"], status)
-            client = scope.get("client") or ("-", 0)
-            _access_log.info(
-                '%s "%s %s" %d %.1fms %s=%s',
-                client[0],
-                scope["method"],
-                scope["path"],
-                status,
-                elapsed * 1000,
-                REQUEST_ID_HEADER,
-                request_id,
-            )
+        method = scope["method"]
+        attributes = {"http.request.method": method, "visage.request_id": request_id}
+        with (
+            bound_request_id(request_id),
+            _request_span(scope, method, attributes) as current,
+        ):
+            try:
+                await self.app(scope, receive, send_with_request_id)
+            except Exception:
+                _log.exception("unexpected error in %s %s [%s]", method, scope["path"], request_id)
+                if response_started:
+                    raise
+                await internal_error_response(request_id)(scope, receive, send_with_request_id)
+            finally:
+                elapsed = time.perf_counter() - started
+                route = state.get("route", UNMATCHED_ROUTE)
+                if current.is_recording():
+                    current.update_name(f"{method} {route}")
+                    current.set_attribute("http.route", route)
+                    current.set_attribute("http.response.status_code", status)
+                    if status >= 500:
+                        current.set_status(Status(StatusCode.ERROR))
+                self.metrics.observe(method, route, status, elapsed)
+                write_audit(state, method, status)
+                client = scope.get("client") or ("-", 0)
+                _access_log.info(
+                    '%s "%s %s" %d %.1fms %s=%s',
+                    client[0],
+                    method,
+                    scope["path"],
+                    status,
+                    elapsed * 1000,
+                    REQUEST_ID_HEADER,
+                    request_id,
+                )
+
+
+def _request_span(scope: Scope, method: str, attributes: dict[str, str]) -> AbstractContextManager[Span]:
+    """The request's SERVER span, continuing the W3C trace context headers the client sent (if any)."""
+    if scope["path"] in UNTRACED_PATHS or not tracing_on():
+        return nullcontext(INVALID_SPAN)
+    headers = {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in scope["headers"]
+        if name in (b"traceparent", b"tracestate")
+    }
+    return span(method, SpanKind.SERVER, attributes, incoming_context(headers))

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from libs.auth.store import KeyStoreSettings
+from libs.observability.settings import TelemetrySettings
 from libs.rpc.tls import TLSFiles
 from libs.settings import ProcessSettings
 
@@ -23,7 +24,9 @@ def _installed_version() -> str:
         return "0.0.0+unknown"
 
 
-class GatewaySettings(ProcessSettings):
+class GatewaySettings(ProcessSettings, TelemetrySettings):
+    """Also `log_format` and `otlp_endpoint` (`OTEL_EXPORTER_OTLP_ENDPOINT`): `TelemetrySettings`."""
+
     section = "gateway"
     model_config = SettingsConfigDict(
         env_prefix="VISAGE_GATEWAY_",

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from libs.rpc._guard import GuardInterceptor
 from libs.rpc.limits import HEALTH_SERVICE, REFLECTION_SERVICE, ConcurrencyLimiter
+from libs.rpc.observe import RpcMetrics, observing_guard
 from libs.rpc.status import error_interceptor
 from libs.rpc.tls import TLSFiles, server_credentials
 
@@ -101,16 +102,23 @@ async def create_server(
     tls: TLSFiles,
     register: Sequence[Callable[[grpc.aio.Server], None]],
     service_names: Sequence[str],
+    metrics: RpcMetrics | None = None,
 ) -> RpcServer:
     """Build and bind the server; `register` adds the servicers (e.g. `partial(add_XServicer_to_server, x)`).
 
     `service_names` are the full names (`visage.detection.v1.DetectionService`) reported by health and
-    reflection. Health starts NOT_SERVING. Must run inside the event loop that will serve.
+    reflection. Health starts NOT_SERVING. Every call is traced and, with `metrics`, counted
+    (`libs.rpc.observe`). Must run inside the event loop that will serve.
     """
     limiter = ConcurrencyLimiter(settings.max_concurrent_rpcs)
     server = grpc.aio.server(
-        # Outermost first: the limiter's OverloadedError passes through the error mapping.
-        interceptors=[error_interceptor(), GuardInterceptor(limiter.slot)],
+        # Outermost first: the limiter's OverloadedError passes through the error mapping, and the
+        # observer sees the status the mapping chose.
+        interceptors=[
+            GuardInterceptor(observing_guard(metrics)),
+            error_interceptor(),
+            GuardInterceptor(limiter.slot),
+        ],
         options=_server_options(settings.max_message_bytes),
     )
     for add_to_server in register:

@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from libs.errors import InvalidRequestError
+from libs.stores.observed import StoreObserver, observed
 from libs.stores.ports import Database, Migration, ObjectStore, VectorIndex
 from libs.stores.urls import folder_of, path_of
 
@@ -106,16 +107,25 @@ class StoreSettings(DatabaseSettings):
 # Adapters are imported when chosen: a laptop never loads asyncpg or minio, liveness never loads pymilvus.
 
 
-async def open_database(settings: DatabaseSettings, database_name: str) -> Database:
+# With an observer, every store comes back wrapped: its calls traced and reported (libs/stores/observed.py).
+
+
+async def open_database(
+    settings: DatabaseSettings, database_name: str, observer: StoreObserver | None = None
+) -> Database:
     url = settings.database_url_for(database_name)
     if url.startswith("sqlite:"):
         from libs.stores.sqlite import SqliteDatabase
 
-        return await SqliteDatabase.open(path_of(url, "sqlite"))
+        sqlite: Database = await SqliteDatabase.open(path_of(url, "sqlite"))
+        return sqlite if observer is None else observed("database", sqlite, observer, "sqlite")
     from libs.stores.postgres import PostgresDatabase
 
     password = settings.database_password.get_secret_value() if settings.database_password else None
-    return await PostgresDatabase.open(url, password, settings.timeout_seconds, settings.database_pool_size)
+    postgres: Database = await PostgresDatabase.open(
+        url, password, settings.timeout_seconds, settings.database_pool_size
+    )
+    return postgres if observer is None else observed("database", postgres, observer, "postgresql")
 
 
 async def migrate_database(
@@ -130,29 +140,32 @@ async def migrate_database(
         await database.close()
 
 
-async def open_objects(settings: StoreSettings) -> ObjectStore:
+async def open_objects(settings: StoreSettings, observer: StoreObserver | None = None) -> ObjectStore:
     url = settings.objects_location()
     if url.startswith("file:"):
         from libs.stores.objects_folder import FolderObjectStore
 
-        return await FolderObjectStore.open(folder_of(url))
+        folder: ObjectStore = await FolderObjectStore.open(folder_of(url))
+        return folder if observer is None else observed("objects", folder, observer, "folder")
     from libs.stores.objects_s3 import S3ObjectStore
 
     if settings.s3_access_key is None or settings.s3_secret_key is None:
         raise InvalidRequestError("an s3:// objects_url needs s3_access_key and s3_secret_key")
-    return await S3ObjectStore.open(
+    s3: ObjectStore = await S3ObjectStore.open(
         url,
         settings.s3_access_key.get_secret_value(),
         settings.s3_secret_key.get_secret_value(),
         settings.timeout_seconds,
     )
+    return s3 if observer is None else observed("objects", s3, observer, "s3")
 
 
-async def open_vectors(settings: StoreSettings) -> VectorIndex:
+async def open_vectors(settings: StoreSettings, observer: StoreObserver | None = None) -> VectorIndex:
     from libs.stores.vectors_milvus import MilvusVectorIndex
 
-    return await MilvusVectorIndex.open(
-        settings.vectors_location(),
+    location = settings.vectors_location()
+    vectors: VectorIndex = await MilvusVectorIndex.open(
+        location,
         settings.collection,
         hnsw_m=settings.hnsw_m,
         hnsw_ef_construction=settings.hnsw_ef_construction,
@@ -160,6 +173,8 @@ async def open_vectors(settings: StoreSettings) -> VectorIndex:
         consistency=settings.vectors_consistency,
         timeout=settings.timeout_seconds,
     )
+    system = "milvus-lite" if location.startswith("milvus-lite:") else "milvus"
+    return vectors if observer is None else observed("vectors", vectors, observer, system)
 
 
 @dataclass(frozen=True)
@@ -174,13 +189,15 @@ class Stores:
                 await store.close()
 
 
-async def open_stores(settings: StoreSettings, database_name: str) -> Stores:
+async def open_stores(
+    settings: StoreSettings, database_name: str, observer: StoreObserver | None = None
+) -> Stores:
     """All three stores, or none: a store that fails to open closes the ones opened before it."""
-    database = await open_database(settings, database_name)
+    database = await open_database(settings, database_name, observer)
     try:
-        objects = await open_objects(settings)
+        objects = await open_objects(settings, observer)
         try:
-            return Stores(database, objects, await open_vectors(settings))
+            return Stores(database, objects, await open_vectors(settings, observer))
         except BaseException:
             await objects.close()
             raise

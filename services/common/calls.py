@@ -12,9 +12,9 @@ import grpc
 
 from libs.call_context import MAX_FACES_METADATA_KEY, call_deadline, call_face_limit
 from libs.errors import InvalidRequestError, VisageError
+from libs.observability.tracing import REQUEST_ID_KEY
 from libs.tenants import DEFAULT_TENANT, TENANT_METADATA_KEY, valid_tenant
 
-REQUEST_ID_KEY = "x-request-id"
 # Client-chosen text goes into logs: bounded, and through %r so it cannot forge extra lines.
 _MAX_LOGGED_CHARS = 128
 

@@ -5,7 +5,8 @@ context manager that opens what the service needs (stores, clients, the inferenc
 server and yields it with the steps to take before SERVING (load the models, migrate, wait for a dependency).
 The lifecycle then:
 
-1. starts listening, so health answers NOT_SERVING while the service gets ready;
+1. starts listening, so health answers NOT_SERVING while the service gets ready, and serves its metrics
+   (`settings.metrics`, when the assembly keeps some);
 2. runs the ready steps in order, then reports SERVING;
 3. serves until SIGTERM, then drains: NOT_SERVING, in-flight calls finish within the grace period;
 4. leaves `assemble`, which closes what it opened in reverse order.
@@ -24,11 +25,14 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, ExitStack
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from libs.errors import ModelFileError, VisageError
+from libs.observability.logs import configure_logging
+from libs.observability.metrics import ServiceMetrics, serve_metrics
+from libs.observability.tracing import install_tracing, shutdown_tracing
 from libs.rpc import RpcServer, secure_channel, serve, wait_healthy
 from services.common.settings import ServiceSettings
 
@@ -43,10 +47,12 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Assembly:
-    """A service put together: its bound (not started) server and what must happen before SERVING."""
+    """A service put together: its bound (not started) server, what must happen before SERVING, and the
+    metrics its parts report to."""
 
     rpc: RpcServer
     ready: Sequence[ReadyStep] = ()
+    metrics: ServiceMetrics | None = None
 
 
 @dataclass(frozen=True)
@@ -60,18 +66,25 @@ class ServiceSpec(Generic[S]):
 
 async def run(spec: ServiceSpec[S], settings: S) -> None:
     async with spec.assemble(settings) as assembly:
-        rpc = assembly.rpc
-        await rpc.start()
-        try:
-            started = time.perf_counter()
-            for step in assembly.ready:
-                await step()
-            _log.info("%s ready in %.2f s; SERVING", spec.name, time.perf_counter() - started)
-            await rpc.mark_serving()
-            await serve(rpc)
-        except BaseException:
-            await rpc.stop(0)
-            raise
+        with ExitStack() as metrics:
+            if assembly.metrics is not None:
+                metrics.enter_context(serve_metrics(settings.metrics, assembly.metrics.registry))
+            await _serve(spec, assembly)
+
+
+async def _serve(spec: ServiceSpec[S], assembly: Assembly) -> None:
+    rpc = assembly.rpc
+    await rpc.start()
+    try:
+        started = time.perf_counter()
+        for step in assembly.ready:
+            await step()
+        _log.info("%s ready in %.2f s; SERVING", spec.name, time.perf_counter() - started)
+        await rpc.mark_serving()
+        await serve(rpc)
+    except BaseException:
+        await rpc.stop(0)
+        raise
 
 
 async def probe(settings: ServiceSettings, timeout: float = PROBE_TIMEOUT_SECONDS) -> None:
@@ -79,10 +92,6 @@ async def probe(settings: ServiceSettings, timeout: float = PROBE_TIMEOUT_SECOND
     target = f"127.0.0.1:{settings.server.port}"
     async with secure_channel(target, settings.tls, server_name_override="localhost") as channel:
         await wait_healthy(channel, timeout=timeout)
-
-
-def configure_logging(settings: ServiceSettings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def main(spec: ServiceSpec[S], argv: Sequence[str] | None = None) -> int:
@@ -101,7 +110,7 @@ def main(spec: ServiceSpec[S], argv: Sequence[str] | None = None) -> int:
             print(f"{spec.name} is not serving: {error}", file=sys.stderr)
             return 1
         return 0
-    configure_logging(settings)
+    configure_logging(settings.log_level, settings.log_format)
     if args == ["migrate"] and spec.migrate is not None:
         try:
             applied = asyncio.run(spec.migrate(settings))
@@ -113,6 +122,7 @@ def main(spec: ServiceSpec[S], argv: Sequence[str] | None = None) -> int:
             return 1
         _log.info("%s schema up to date; applied now: %s", spec.name, list(applied) or "none")
         return 0
+    install_tracing(spec.name, settings.otlp_endpoint)
     try:
         asyncio.run(run(spec, settings))
     except ModelFileError as error:
@@ -124,4 +134,6 @@ def main(spec: ServiceSpec[S], argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:  # TLS file missing, port taken, a damaged secret file
         _log.error("cannot start: %s", error)
         return 1
+    finally:
+        shutdown_tracing()
     return 0

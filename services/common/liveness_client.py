@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from visage.liveness.v1 import liveness_pb2, liveness_pb2_grpc
 
 from libs.call_context import bounded
+from libs.observability.tracing import outgoing_call
 from libs.rpc import TLSFiles, error_from_rpc, secure_channel
 from libs.usecases.ports import LivenessPortrait
 
@@ -40,10 +41,13 @@ class LivenessPortraitClient:
         # The tenant goes in the request, not as metadata: this call is the service's own, on behalf of
         # its caller, and the field keeps that visible in the contract.
         request = liveness_pb2.GetTransactionPortraitRequest(transaction_id=transaction_id, tenant=tenant)
-        try:
-            answer = await self._stub.GetTransactionPortrait(request, timeout=bounded(self._timeout))
-        except grpc.aio.AioRpcError as error:
-            raise error_from_rpc(error) from error
+        with outgoing_call(PORTRAIT_METHOD) as forwarded:  # the request id and the trace context
+            try:
+                answer = await self._stub.GetTransactionPortrait(
+                    request, timeout=bounded(self._timeout), metadata=forwarded
+                )
+            except grpc.aio.AioRpcError as error:
+                raise error_from_rpc(error) from error
         transaction = answer.transaction
         return LivenessPortrait(
             status=transaction.status if transaction.HasField("status") else None,

@@ -2,7 +2,9 @@
 
     VISAGE_<SERVICE>_SERVER__HOST / __PORT / __MAX_CONCURRENT_RPCS / __GRACE_SECONDS
     VISAGE_<SERVICE>_TLS__CA / __CERT / __KEY               (services/launcher.py sets these)
-    VISAGE_<SERVICE>_LIMITS__MAX_PIXELS, ..._LOG_LEVEL
+    VISAGE_<SERVICE>_LIMITS__MAX_PIXELS, ..._LOG_LEVEL, ..._LOG_FORMAT (json | text)
+    VISAGE_<SERVICE>_METRICS__ENABLED / __HOST / __PORT    (Prometheus `/metrics`: loopback, gRPC port + 1000)
+    OTEL_EXPORTER_OTLP_ENDPOINT                             (traces over OTLP/gRPC; unset = no tracing)
 and, in the services that run face models (`ModelServiceSettings`):
     VISAGE_<SERVICE>_INFERENCE__INTRA_OP_THREADS, ..._INFERENCE_WORKERS
     VISAGE_MODELS_DIR, VISAGE_MODELS_CACHE_DIR, VISAGE_MODELS_ALLOW_DOWNLOAD, VISAGE_MODELS_RECOGNIZER
@@ -21,6 +23,8 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from libs.config import ImageLimits, InferenceSettings, ModelSettings, default_thread_count
+from libs.observability.metrics import MetricsSettings
+from libs.observability.settings import TelemetrySettings
 from libs.rpc import ServerSettings, TLSFiles
 from libs.settings import ProcessSettings
 
@@ -28,12 +32,14 @@ from libs.settings import ProcessSettings
 DEV_CERTS_DIR = Path("certs/out")
 
 
-class ServiceSettings(ProcessSettings):
-    """Base of every service's settings; subclasses set `section`, env prefix, port, TLS."""
+class ServiceSettings(ProcessSettings, TelemetrySettings):
+    """Base of every service's settings; subclasses set `section`, env prefix, ports, TLS."""
 
     model_config = SettingsConfigDict(env_ignore_empty=True, nested_model_default_partial_update=True)
 
     server: ServerSettings = ServerSettings()
+    # Prometheus metrics over plain HTTP, on loopback unless configured (each service sets its port).
+    metrics: MetricsSettings = MetricsSettings()
     tls: TLSFiles
     limits: ImageLimits = ImageLimits()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -10,6 +10,7 @@ from functools import partial
 from visage.detection.v1 import detection_pb2_grpc
 
 from libs.faces import Capability, FaceEngine
+from libs.observability.metrics import ServiceMetrics
 from libs.rpc import create_server
 from services.common.inference import InferenceRunner
 from services.common.lifecycle import Assembly, ServiceSpec
@@ -28,11 +29,12 @@ def uses(settings: DetectionSettings) -> frozenset[Capability]:
 @asynccontextmanager
 async def assemble(settings: DetectionSettings, engine: FaceEngine | None = None) -> AsyncIterator[Assembly]:
     """`engine`: an already loaded one to run instead of loading the models (tests share one)."""
-    with InferenceRunner.for_service(settings, uses(settings), engine) as runner:
+    metrics = ServiceMetrics("detection")
+    with InferenceRunner.for_service(settings, uses(settings), engine, metrics) as runner:
         servicer = DetectionServicer(runner, settings.limits, settings.custom_scenarios())
         register = partial(detection_pb2_grpc.add_DetectionServiceServicer_to_server, servicer)
-        rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
-        yield Assembly(rpc, ready=[runner.load])
+        rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME], metrics)
+        yield Assembly(rpc, ready=[runner.load], metrics=metrics)
 
 
 SERVICE = ServiceSpec("detection", DetectionSettings, assemble)

@@ -23,6 +23,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from libs.errors import InvalidRequestError
+from libs.observability.metrics import MetricsSettings
 from libs.quality import Scenario, scenario_from_mapping
 from libs.rpc import ServerSettings, TLSFiles
 from services.common.settings import DEV_CERTS_DIR, ModelServiceSettings
@@ -33,6 +34,7 @@ class DetectionSettings(ModelServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VISAGE_DETECTION_")
 
     server: ServerSettings = ServerSettings(port=50051)
+    metrics: MetricsSettings = MetricsSettings(port=51051)
     tls: TLSFiles = TLSFiles.in_directory(DEV_CERTS_DIR, "detection")
     # Load the age, expression and face-mesh models (about 20 MiB of files, 60 MiB resident): attributes and
     # the quality characteristics read from a model. False: YuNet alone; those answer "undetermined".

@@ -9,6 +9,7 @@ from visage.matching.v1 import descriptors_pb2, matching_pb2_grpc
 
 from libs.call_context import bounded, face_limit_metadata
 from libs.errors import FaceSDKResultCode
+from libs.observability.tracing import outgoing_call
 from libs.rpc import error_from_rpc
 from libs.usecases import (
     CropRequest,
@@ -18,6 +19,8 @@ from libs.usecases import (
     FaceFinding,
     ImageDescriptors,
 )
+
+COMPUTE_DESCRIPTORS = "visage.matching.v1.MatchingService/ComputeDescriptors"
 
 
 class MatchingDescriptorSource:
@@ -33,12 +36,13 @@ class MatchingDescriptorSource:
             images=images,
             output_image_params=_output_params(request.crop),
         )
-        try:
-            response = await self._stub.ComputeDescriptors(
-                message, timeout=bounded(self._timeout), metadata=face_limit_metadata()
-            )
-        except grpc.RpcError as error:
-            raise error_from_rpc(error) from error
+        with outgoing_call(COMPUTE_DESCRIPTORS) as forwarded:  # the request id and the trace context
+            try:
+                response = await self._stub.ComputeDescriptors(
+                    message, timeout=bounded(self._timeout), metadata=forwarded + face_limit_metadata()
+                )
+            except grpc.RpcError as error:
+                raise error_from_rpc(error) from error
         return DescriptorsResult(tuple(_image(image) for image in response.images), response.model)
 
 

@@ -18,6 +18,7 @@ from libs.identification import Identification, IdentificationContext
 from libs.identification.redescribe import Redescriber
 from libs.identification.schema import MIGRATIONS
 from libs.net.fetch import fetch_image
+from libs.observability.metrics import ServiceMetrics
 from libs.rpc import create_server, secure_channel, wait_healthy
 from libs.stores.factory import migrate_database, open_stores
 from services.common.lifecycle import Assembly, ServiceSpec
@@ -40,7 +41,8 @@ def _version() -> str:
 
 @asynccontextmanager
 async def assemble(settings: IdentificationSettings) -> AsyncIterator[Assembly]:
-    stores = await open_stores(settings.stores, DATABASE_NAME)
+    metrics = ServiceMetrics("identification")
+    stores = await open_stores(settings.stores, DATABASE_NAME, metrics)
     channel = secure_channel(settings.matching_target, settings.tls, settings.matching_server_name)
     # Not waited for at start: only match_and_search's `livenessTransactionId` images need it.
     liveness = open_liveness_client(settings, settings.tls)
@@ -66,9 +68,10 @@ async def assemble(settings: IdentificationSettings) -> AsyncIterator[Assembly]:
         redescribe = RedescribeLoop(Redescriber(context), settings.redescribe_period_seconds)
         servicer = IdentificationServicer(identification, f"visage {_version()}")
         register = partial(identification_pb2_grpc.add_IdentificationServiceServicer_to_server, servicer)
-        rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
+        rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME], metrics)
         matching_up = partial(wait_healthy, channel, timeout=settings.matching_startup_timeout_seconds)
-        yield Assembly(rpc, ready=[identification.migrate, matching_up, loop.start, redescribe.start])
+        ready = [identification.migrate, matching_up, loop.start, redescribe.start]
+        yield Assembly(rpc, ready=ready, metrics=metrics)
     finally:
         for job in (loop, redescribe):
             if job is not None:

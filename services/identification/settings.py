@@ -25,6 +25,7 @@ from pydantic_settings import SettingsConfigDict
 
 from libs.identification import IdentificationConfig
 from libs.net.fetch import FetchPolicy
+from libs.observability.metrics import MetricsSettings
 from libs.rpc import ServerSettings, TLSFiles
 from libs.stores.factory import StoreSettings
 from services.common.liveness_client import LivenessBackend
@@ -38,6 +39,7 @@ class IdentificationSettings(ServiceSettings, LivenessBackend):
     model_config = SettingsConfigDict(env_prefix="VISAGE_IDENTIFICATION_")
 
     server: ServerSettings = ServerSettings(port=50054)
+    metrics: MetricsSettings = MetricsSettings(port=51054)
     tls: TLSFiles = TLSFiles.in_directory(DEV_CERTS_DIR, "identification")
     stores: StoreSettings = Field(default_factory=StoreSettings)
     matching_target: str = "127.0.0.1:50052"

@@ -18,6 +18,7 @@ from libs.liveness.housekeeping import housekeep
 from libs.liveness.repository import MIGRATIONS, TransactionRepository
 from libs.liveness.submission import SubmissionDesk
 from libs.liveness.transactions import LivenessTransactions
+from libs.observability.metrics import ServiceMetrics
 from libs.rpc import create_server
 from libs.secret_file import load_or_create_secret
 from libs.stores.factory import migrate_database, open_database, open_objects
@@ -43,12 +44,13 @@ def server_secret(settings: LivenessSettings) -> bytes:
 @asynccontextmanager
 async def assemble(settings: LivenessSettings, engine: FaceEngine | None = None) -> AsyncIterator[Assembly]:
     """`engine`: an already loaded one to run instead of loading the models (tests share one)."""
-    with InferenceRunner.for_service(settings, USES, engine) as runner:
-        database = await open_database(settings.stores, DATABASE_NAME)
+    metrics = ServiceMetrics("liveness")
+    with InferenceRunner.for_service(settings, USES, engine, metrics) as runner:
+        database = await open_database(settings.stores, DATABASE_NAME, metrics)
         objects: ObjectStore | None = None
         housekeeper: asyncio.Task[None] | None = None
         try:
-            objects = await open_objects(settings.stores)
+            objects = await open_objects(settings.stores, metrics)
             repository = TransactionRepository(database)
             await repository.migrate()
             transactions = LivenessTransactions(
@@ -58,9 +60,9 @@ async def assemble(settings: LivenessSettings, engine: FaceEngine | None = None)
             register = partial(
                 liveness_pb2_grpc.add_LivenessServiceServicer_to_server, LivenessServicer(transactions, desk)
             )
-            rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
+            rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME], metrics)
             housekeeper = asyncio.create_task(_housekeeping_loop(transactions, settings))
-            yield Assembly(rpc, ready=[runner.load])
+            yield Assembly(rpc, ready=[runner.load], metrics=metrics)
         finally:
             if housekeeper is not None:
                 housekeeper.cancel()

@@ -22,6 +22,7 @@ from pydantic_settings import SettingsConfigDict
 from libs.liveness.decision import DecisionThresholds
 from libs.liveness.frames import FrameLimits
 from libs.liveness.policy import MIB, LivenessPolicy
+from libs.observability.metrics import MetricsSettings
 from libs.rpc import ServerSettings, TLSFiles
 from libs.stores.factory import StoreSettings
 from services.common.settings import DEV_CERTS_DIR, ModelServiceSettings
@@ -85,6 +86,7 @@ class LivenessSettings(ModelServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VISAGE_LIVENESS_")
 
     server: ServerSettings = ServerSettings(port=50053)
+    metrics: MetricsSettings = MetricsSettings(port=51053)
     tls: TLSFiles = TLSFiles.in_directory(DEV_CERTS_DIR, "liveness")
     stores: StoreSettings = Field(default_factory=StoreSettings)
     secret_key: SecretStr | None = None

@@ -10,6 +10,7 @@ from functools import partial
 from visage.matching.v1 import matching_pb2_grpc
 
 from libs.faces import Capability, FaceEngine
+from libs.observability.metrics import ServiceMetrics
 from libs.rpc import create_server
 from services.common.inference import InferenceRunner
 from services.common.lifecycle import Assembly, ServiceSpec
@@ -23,14 +24,15 @@ USES = frozenset({Capability.DETECT, Capability.DESCRIBE})
 @asynccontextmanager
 async def assemble(settings: MatchingSettings, engine: FaceEngine | None = None) -> AsyncIterator[Assembly]:
     """`engine`: an already loaded one to run instead of loading the models (tests share one)."""
-    with InferenceRunner.for_service(settings, USES, engine) as runner:
+    metrics = ServiceMetrics("matching")
+    with InferenceRunner.for_service(settings, USES, engine, metrics) as runner:
         # Not waited for at start: only `livenessTransactionId` images need it, and it may start later.
         liveness = open_liveness_client(settings, settings.tls)
         try:
             servicer = MatchingServicer(runner, settings, liveness)
             register = partial(matching_pb2_grpc.add_MatchingServiceServicer_to_server, servicer)
-            rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME])
-            yield Assembly(rpc, ready=[runner.load])
+            rpc = await create_server(settings.server, settings.tls, [register], [SERVICE_NAME], metrics)
+            yield Assembly(rpc, ready=[runner.load], metrics=metrics)
         finally:
             if liveness is not None:
                 await liveness.close()

@@ -54,6 +54,7 @@ def start_platform(
             certs_dir=e2e_certs,
             gateway_port=free_port(),
             ports={name: free_port() for name in BACKENDS},
+            metrics_ports={name: free_port() for name in BACKENDS},
             startup_timeout_seconds=120,
         )
         # Each platform keeps its liveness transactions (SQLite, media, secret) in a fresh folder.

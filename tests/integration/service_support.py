@@ -110,6 +110,7 @@ def service_env(prefix: str, certs: Path, name: str, port: int, models_dir: Path
     return {
         f"{prefix}SERVER__HOST": "127.0.0.1",
         f"{prefix}SERVER__PORT": str(port),
+        f"{prefix}METRICS__PORT": "0",  # a free one: several test sessions may share the machine
         f"{prefix}TLS__CA": str(certs / "ca.pem"),
         f"{prefix}TLS__CERT": str(certs / f"{name}.pem"),
         f"{prefix}TLS__KEY": str(certs / f"{name}.key"),

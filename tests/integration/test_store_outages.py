@@ -12,10 +12,11 @@ from typing import TypeVar
 import numpy as np
 import pytest
 
-from libs.errors import UnavailableError
+from libs.errors import NotFoundError, UnavailableError
+from libs.observability.metrics import ServiceMetrics
 from libs.stores.factory import StoreSettings, open_database, open_objects, open_vectors
 from libs.stores.ports import VectorRecord
-from tests.fixtures_stores import StoresUnderTest
+from tests.fixtures_stores import TEST_BUCKET, StoresUnderTest
 from tests.milvus_server import MilvusStandaloneServer
 from tests.stores_support import MotoS3Server, free_port
 
@@ -120,3 +121,31 @@ async def test_a_missing_postgres_database_is_named(server_store_settings: Store
     settings = StoreSettings(database_url=url.rsplit("/", 1)[0] + "/visage_no_such_database")
     with pytest.raises(UnavailableError, match="visage_no_such_database"):
         await open_database(settings, "identification")
+
+
+async def test_an_s3_outage_counts_as_store_errors_and_a_missing_object_does_not(
+    s3_server: MotoS3Server,
+) -> None:
+    s3_server.start()  # a no-op unless an earlier test left it killed
+    settings = StoreSettings(
+        objects_url=s3_server.objects_url(TEST_BUCKET),
+        s3_access_key=s3_server.access_key,
+        s3_secret_key=s3_server.secret_key,
+        timeout_seconds=3.0,
+    )
+    metrics = ServiceMetrics("identification")
+    objects = await open_objects(settings, metrics)
+    try:
+        with pytest.raises(NotFoundError):
+            await objects.get("persons/p/never-stored")
+        with s3_server.outage():
+            await fails_quickly(objects.get("persons/p/never-stored"))
+    finally:
+        await objects.close()
+
+    def sample(name: str) -> float | None:
+        labels = {"store": "objects", "operation": "get"}
+        return metrics.registry.get_sample_value(f"visage_identification_{name}", labels)
+
+    assert sample("store_errors_total") == 1  # the outage, not the answer "no such object"
+    assert sample("store_duration_seconds_count") == 2

@@ -70,3 +70,30 @@ def test_the_toml_section_applies_below_the_environment(
 
     assert settings.models.dir == Path("/toml/models") and settings.limit_per_image_type == 5
     assert (settings.server.max_concurrent_rpcs, settings.server.port) == (4, 50052)
+
+
+def test_metrics_are_on_by_default_on_loopback_at_the_grpc_port_plus_1000(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    detection, matching = DetectionSettings(), MatchingSettings()
+    assert (detection.metrics.enabled, detection.metrics.host, detection.metrics.port) == (
+        True,
+        "127.0.0.1",
+        51051,
+    )
+    assert matching.metrics.port == 51052
+
+    monkeypatch.setenv("VISAGE_MATCHING_METRICS__HOST", "0.0.0.0")
+    monkeypatch.setenv("VISAGE_DETECTION_METRICS__ENABLED", "false")
+    assert (MatchingSettings().metrics.host, MatchingSettings().metrics.port) == ("0.0.0.0", 51052)
+    assert DetectionSettings().metrics.enabled is False
+
+
+def test_traces_are_off_unless_the_standard_otlp_variable_names_an_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    assert MatchingSettings().otlp_endpoint is None and MatchingSettings().log_format == "json"
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317")
+    assert MatchingSettings().otlp_endpoint == DetectionSettings().otlp_endpoint == "http://collector:4317"
