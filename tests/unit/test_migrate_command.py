@@ -4,7 +4,6 @@ test_migrate_postgres.py runs them on PostgreSQL as the Job does."""
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,29 +46,27 @@ def test_migrate_creates_the_schema_once_and_exits(
     migrations: Sequence[Migration],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv(f"{prefix}DATA_DIR", str(tmp_path))
-    caplog.set_level(logging.INFO, logger="services.common.lifecycle")
     assert main(spec, ["migrate"]) == 0
     expected = sorted(migration.version for migration in migrations)
     assert _versions(tmp_path / f"{spec.name}.db") == expected
-    assert f"applied now: {expected}" in caplog.text
-    caplog.clear()
+    assert f"applied now: {expected}" in capfd.readouterr().err  # the process's own log lines
     assert main(spec, ["migrate"]) == 0  # the Job runs again at the next rollout: nothing to do
-    assert "applied now: none" in caplog.text
+    assert "applied now: none" in capfd.readouterr().err
     # The database alone (with SQLite's journal files): no object folder, no vector index was opened.
     assert {path.name.split("-")[0] for path in tmp_path.iterdir()} == {f"{spec.name}.db"}
 
 
 def test_migrate_reports_an_unreachable_database(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     # Port 1 on loopback: nothing listens, the connection is refused at once.
     monkeypatch.setenv("VISAGE_IDENTIFICATION_STORES__DATABASE_URL", "postgresql://visage@127.0.0.1:1/visage")
     monkeypatch.setenv("VISAGE_IDENTIFICATION_STORES__TIMEOUT_SECONDS", "2")
     assert main(IDENTIFICATION, ["migrate"]) == 1
-    assert "cannot migrate" in caplog.text
+    assert "cannot migrate" in capfd.readouterr().err
 
 
 def test_a_service_without_a_database_has_no_migrate_mode(capsys: pytest.CaptureFixture[str]) -> None:
