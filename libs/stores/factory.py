@@ -75,7 +75,9 @@ class StoreSettings(DatabaseSettings):
     hnsw_m: int = Field(default=32, ge=4, le=64)
     hnsw_ef_construction: int = Field(default=256, ge=8, le=2048)
     search_ef: int = Field(default=256, ge=8, le=16384)
-    # Session: read-your-writes for this process's writes; Strong: for every process's (slower searches).
+    # Session: a search waits only for the writes that returned before it, from any replica sharing the
+    # database (their Milvus timestamps are kept there: libs/stores/vector_fence.py); Strong: every search
+    # waits for the newest Milvus timestamp (~200 ms on Milvus 2.3, with or without writes).
     vectors_consistency: Literal["Session", "Strong"] = "Session"
 
     @field_validator("objects_url")
@@ -135,7 +137,10 @@ async def open_objects(settings: StoreSettings) -> ObjectStore:
     )
 
 
-async def open_vectors(settings: StoreSettings) -> VectorIndex:
+async def open_vectors(settings: StoreSettings, database: Database | None = None) -> VectorIndex:
+    """With `database` (the one the replicas share), searches see every replica's writes; without, this
+    process's."""
+    from libs.stores.vector_fence import DatabaseFence
     from libs.stores.vectors_milvus import MilvusVectorIndex
 
     return await MilvusVectorIndex.open(
@@ -146,6 +151,7 @@ async def open_vectors(settings: StoreSettings) -> VectorIndex:
         search_ef=settings.search_ef,
         consistency=settings.vectors_consistency,
         timeout=settings.timeout_seconds,
+        fence=DatabaseFence(database) if database is not None else None,
     )
 
 
@@ -167,7 +173,7 @@ async def open_stores(settings: StoreSettings, database_name: str) -> Stores:
     try:
         objects = await open_objects(settings)
         try:
-            return Stores(database, objects, await open_vectors(settings))
+            return Stores(database, objects, await open_vectors(settings, database))
         except BaseException:
             await objects.close()
             raise

@@ -14,6 +14,7 @@ from libs.stores.factory import open_vectors
 from libs.stores.milvus_collection import MAX_TOPK
 from libs.stores.milvus_location import MilvusLocation
 from libs.stores.ports import VectorRecord
+from libs.stores.vector_fence import ANY_TENANT, DatabaseFence
 from tests.fixtures_stores import StoresUnderTest
 
 pytestmark = pytest.mark.integration
@@ -213,6 +214,56 @@ async def test_every_write_is_visible_to_the_next_read(stores: StoresUnderTest) 
         await stores.vectors.delete([image_id])
         assert await stores.vectors.search(vector, 1) == []
         assert await stores.vectors.count() == 0
+
+
+async def test_another_replica_sees_every_write_at_once(server_stores: StoresUnderTest) -> None:
+    # Two identification replicas: each its own Milvus client, sharing only the database. Without Strong
+    # reads, the replica that did not write still finds each write at once (it waits for the writer's
+    # timestamp, kept in the database), and no longer finds what was deleted.
+    writer = server_stores.vectors
+    reader = await open_vectors(server_stores.settings, server_stores.database)
+    try:
+        vectors = unit_vectors(5, 6)
+        for round_, vector in enumerate(vectors):
+            tenant = "default" if round_ % 2 else "t-round"
+            image_id = str(uuid.uuid4())
+            await writer.upsert([VectorRecord(image_id, f"p{round_}", vector, ("g",), tenant)])
+            hits = await reader.search(vector, 1, ["g"], tenant=tenant)
+            assert [hit.image_id for hit in hits] == [image_id]
+            assert await reader.count(tenant) == 1
+            await writer.set_groups(f"p{round_}", ["h"])
+            regrouped = await reader.search(vector, 1, ["h"], tenant=tenant)
+            assert [hit.image_id for hit in regrouped] == [image_id]
+            await (writer.delete([image_id]) if round_ % 2 else writer.delete_person(f"p{round_}"))
+            assert await reader.search(vector, 1, tenant=tenant) == []
+            assert await reader.count() == 0
+    finally:
+        await reader.close()
+
+
+async def test_a_strong_reader_sees_the_writes_of_a_session_writer(server_stores: StoresUnderTest) -> None:
+    strong = server_stores.settings.model_copy(update={"vectors_consistency": "Strong"})
+    reader = await open_vectors(strong)
+    try:
+        vector = unit_vectors(1, 8)[0]
+        await server_stores.vectors.upsert([VectorRecord("img", "p", vector, ())])
+        assert [hit.image_id for hit in await reader.search(vector, 1)] == ["img"]
+        await server_stores.vectors.delete(["img"])
+        assert await reader.search(vector, 1) == []
+    finally:
+        await reader.close()
+
+
+async def test_the_write_fence_keeps_the_latest_timestamp_per_tenant(stores: StoresUnderTest) -> None:
+    fence, other_replica = DatabaseFence(stores.database), DatabaseFence(stores.database)
+    assert await fence.latest("a") == await fence.latest(None) == 0
+    await fence.advance(["a", "b"], 100)
+    await other_replica.advance(["a"], 90)  # an older write returning late: the fence never goes back
+    assert await fence.latest("a") == await other_replica.latest("b") == 100
+    await other_replica.advance(["b"], 120)
+    await other_replica.advance([ANY_TENANT], 110)  # a delete by id: every tenant waits for it
+    assert (await fence.latest("a"), await fence.latest("b"), await fence.latest("c")) == (110, 120, 110)
+    assert await fence.latest(None) == 120
 
 
 async def assert_image_ids_lists_everything(stores: StoresUnderTest, count: int) -> None:
