@@ -79,6 +79,12 @@ class StoreSettings(DatabaseSettings):
     # database (their Milvus timestamps are kept there: libs/stores/vector_fence.py); Strong: every search
     # waits for the newest Milvus timestamp (~200 ms on Milvus 2.3, with or without writes).
     vectors_consistency: Literal["Session", "Strong"] = "Session"
+    # In-memory copies of the collection Milvus loads (one per query node at most; searches spread over
+    # them). None: the server's own default (`queryCoord.clusterLevelLoadReplicaNumber`, 1 unless set).
+    vectors_replicas: int | None = Field(default=None, ge=1, le=32)
+    # The tenant as the collection's partition key (applies when the collection is created; Milvus 2.5 or
+    # later, refused before): a search of one tenant reads only its partition. See libs/stores/README.md.
+    vectors_partition_key: bool = False
 
     @field_validator("objects_url")
     @classmethod
@@ -152,6 +158,8 @@ async def open_vectors(settings: StoreSettings, database: Database | None = None
         consistency=settings.vectors_consistency,
         timeout=settings.timeout_seconds,
         fence=DatabaseFence(database) if database is not None else None,
+        replicas=settings.vectors_replicas,
+        partition_key=settings.vectors_partition_key,
     )
 
 

@@ -44,6 +44,7 @@ from libs.stores.milvus_collection import (
     MAX_TOPK,
     TENANT,
     ensure_collection,
+    load_arguments,
 )
 from libs.stores.milvus_location import MilvusLocation
 from libs.stores.ports import VectorHit, VectorRecord
@@ -121,6 +122,7 @@ class MilvusVectorIndex:
         consistency: str,
         timeout: float,
         fence: WriteFence | None,
+        replicas: int | None,
     ) -> None:
         self._group_field = "groups"  # set by `open` from the collection's schema
         self._deleted_since_compaction = False
@@ -131,7 +133,8 @@ class MilvusVectorIndex:
         self._search_ef = search_ef
         self._consistency = consistency
         self._timeout = timeout
-        self._fence = fence  # None: Strong reads, or Milvus Lite
+        self._fence = fence  # None: a level other than Session, or Milvus Lite
+        self._replicas = replicas
 
     @property
     def max_limit(self) -> int:
@@ -149,12 +152,15 @@ class MilvusVectorIndex:
         consistency: str,
         timeout: float,
         fence: WriteFence | None = None,
+        replicas: int | None = None,
+        partition_key: bool = False,
         threads: int = 8,
     ) -> MilvusVectorIndex:
-        """`fence`: where writes' timestamps are shared (default: this process only); unused by Strong
-        reads, which wait for every write anyway, and by Milvus Lite, which no other process can write."""
+        """`fence`: where writes' timestamps are shared (default: this process only), for the Session level.
+        Other levels (Strong, which waits for every write anyway; Bounded, Eventually) go to Milvus as they
+        are, and so does every level on Milvus Lite, which no other process can write."""
         location = MilvusLocation.parse(url)
-        if location.lite_path is not None or consistency == "Strong":
+        if location.lite_path is not None or consistency != "Session":
             fence = None
         elif fence is None:
             fence = ProcessFence()
@@ -167,7 +173,7 @@ class MilvusVectorIndex:
             location.release()
             hint = " (one process at a time may open a Milvus Lite file)" if location.lite_path else ""
             raise UnavailableError(f"cannot connect to Milvus at {location}{hint}: {error}") from error
-        index = cls(client, location, collection, executor, search_ef, consistency, timeout, fence)
+        index = cls(client, location, collection, executor, search_ef, consistency, timeout, fence, replicas)
         try:
             index._group_field = await index._run(
                 lambda: ensure_collection(
@@ -178,6 +184,8 @@ class MilvusVectorIndex:
                     hnsw_ef_construction,
                     timeout,
                     lite=location.lite_path is not None,
+                    replicas=replicas,
+                    partition_key=partition_key,
                 )
             )
             if fence is not None and not await index._run(index._allocate_timestamp):
@@ -410,7 +418,9 @@ class MilvusVectorIndex:
                     raise
                 await loop.run_in_executor(
                     self._executor,
-                    lambda: self._client.load_collection(self._collection, timeout=self._timeout),
+                    lambda: self._client.load_collection(
+                        self._collection, timeout=self._timeout, **load_arguments(self._replicas)
+                    ),
                 )
                 return await loop.run_in_executor(self._executor, call)
         except ParamError:

@@ -266,6 +266,64 @@ async def test_the_write_fence_keeps_the_latest_timestamp_per_tenant(stores: Sto
     assert await fence.latest(None) == 120
 
 
+async def test_the_tenant_is_the_partition_key_only_from_milvus_2_5(server_stores: StoresUnderTest) -> None:
+    # On Milvus 2.3.5 a partition-key collection answered tenant-filtered searches with wrong hits, so the
+    # setting is refused there before any collection is made; from 2.5 on, searches stay in their tenant.
+    settings = server_stores.settings.model_copy(
+        update={"collection": f"pk_{uuid.uuid4().hex[:8]}", "vectors_partition_key": True}
+    )
+    client = MilvusLocation.parse(settings.vectors_location()).connect(5.0)
+    try:
+        major, minor = (int(part) for part in client.get_server_version().lstrip("v").split(".")[:2])
+        if (major, minor) < (2, 5):
+            with pytest.raises(UnavailableError, match=r"partition key needs a Milvus server 2\.5"):
+                await open_vectors(settings)
+            assert not client.has_collection(settings.collection)
+            return
+        index = await open_vectors(settings)
+        try:
+            records, vectors = gallery(48)
+            for tenant in ("a", "b"):
+                await index.upsert(
+                    [
+                        dataclasses.replace(r, image_id=f"{tenant}-{r.image_id}", tenant=tenant)
+                        for r in records
+                    ]
+                )
+            hits = await index.search(vectors[5], 10, tenant="a")
+            assert [hit.image_id for hit in hits] == [
+                f"a-i{i}" for i in exact_top(vectors, vectors[5], list(range(48)), 10)
+            ]
+        finally:
+            await index.close()
+    finally:
+        client.drop_collection(settings.collection)
+        client.close()
+
+
+async def test_the_replica_setting_reaches_milvus(server_stores: StoresUnderTest) -> None:
+    # The test server is standalone, one query node: one replica loads, two cannot (a new collection each).
+    client = MilvusLocation.parse(server_stores.settings.vectors_location()).connect(5.0)
+    try:
+        for replicas, loads in ((1, True), (2, False)):
+            settings = server_stores.settings.model_copy(
+                update={"collection": f"replicas_{uuid.uuid4().hex[:8]}", "vectors_replicas": replicas}
+            )
+            try:
+                if loads:
+                    index = await open_vectors(settings)
+                    await index.upsert(gallery(4)[0])
+                    assert await index.count() == 4
+                    await index.close()
+                else:
+                    with pytest.raises(UnavailableError, match=r"(?i)node"):
+                        await open_vectors(settings)
+            finally:
+                client.drop_collection(settings.collection)
+    finally:
+        client.close()
+
+
 async def assert_image_ids_lists_everything(stores: StoresUnderTest, count: int) -> None:
     vectors = unit_vectors(count, 3)
     records = [VectorRecord(f"img{index}", "p", vectors[index], ()) for index in range(count)]
