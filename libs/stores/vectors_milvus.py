@@ -227,7 +227,7 @@ class MilvusVectorIndex:
                 lambda batch=batch: self._client.delete(self._collection, ids=batch, timeout=self._timeout)
             )
         if ids:
-            await self._written([ANY_TENANT])
+            await self._written([ANY_TENANT], deleted=True)
 
     async def delete_person(self, person_id: str) -> None:
         condition = f"person_id == {json.dumps(person_id)}"
@@ -235,13 +235,13 @@ class MilvusVectorIndex:
         await self._run(
             lambda: self._client.delete(self._collection, filter=condition, timeout=self._timeout)
         )
-        await self._written([ANY_TENANT])
+        await self._written([ANY_TENANT], deleted=True)
 
-    async def _written(self, tenants: Iterable[str]) -> None:
+    async def _written(self, tenants: Iterable[str], deleted: bool = False) -> None:
         """Writes to these tenants returned: make the reads that follow see them (see the module doc)."""
         if self._fence is not None:
             await self._fence.advance(tenants, await self._run(self._allocate_timestamp))
-        elif self._location.lite_path is not None:
+        elif deleted and self._location.lite_path is not None:
             await self._run(self._wait_until_visible)
 
     def _allocate_timestamp(self) -> int:
