@@ -19,6 +19,8 @@ ORDER = (
     "quality",
     "attributes",
     "search",
+    "consistency",
+    "milvus_capacity",
     "memory",
 )
 

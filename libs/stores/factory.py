@@ -77,8 +77,16 @@ class StoreSettings(DatabaseSettings):
     hnsw_m: int = Field(default=32, ge=4, le=64)
     hnsw_ef_construction: int = Field(default=256, ge=8, le=2048)
     search_ef: int = Field(default=256, ge=8, le=16384)
-    # Session: read-your-writes for this process's writes; Strong: for every process's (slower searches).
+    # Session: a search waits only for the writes that returned before it, from any replica sharing the
+    # database (their Milvus timestamps are kept there: libs/stores/vector_fence.py); Strong: every search
+    # waits for the newest Milvus timestamp (~200 ms on Milvus 2.3, with or without writes).
     vectors_consistency: Literal["Session", "Strong"] = "Session"
+    # In-memory copies of the collection Milvus loads (one per query node at most; searches spread over
+    # them). None: the server's own default (`queryCoord.clusterLevelLoadReplicaNumber`, 1 unless set).
+    vectors_replicas: int | None = Field(default=None, ge=1, le=32)
+    # The tenant as the collection's partition key (applies when the collection is created; Milvus 2.5 or
+    # later, refused before): a search of one tenant reads only its partition. See libs/stores/README.md.
+    vectors_partition_key: bool = False
 
     @field_validator("objects_url")
     @classmethod
@@ -160,7 +168,12 @@ async def open_objects(settings: StoreSettings, observer: StoreObserver | None =
     return s3 if observer is None else observed("objects", s3, observer, "s3")
 
 
-async def open_vectors(settings: StoreSettings, observer: StoreObserver | None = None) -> VectorIndex:
+async def open_vectors(
+    settings: StoreSettings, database: Database | None = None, observer: StoreObserver | None = None
+) -> VectorIndex:
+    """With `database` (the one the replicas share), searches see every replica's writes; without, this
+    process's."""
+    from libs.stores.vector_fence import DatabaseFence
     from libs.stores.vectors_milvus import MilvusVectorIndex
 
     location = settings.vectors_location()
@@ -172,6 +185,9 @@ async def open_vectors(settings: StoreSettings, observer: StoreObserver | None =
         search_ef=settings.search_ef,
         consistency=settings.vectors_consistency,
         timeout=settings.timeout_seconds,
+        fence=DatabaseFence(database) if database is not None else None,
+        replicas=settings.vectors_replicas,
+        partition_key=settings.vectors_partition_key,
     )
     system = "milvus-lite" if location.startswith("milvus-lite:") else "milvus"
     return vectors if observer is None else observed("vectors", vectors, observer, system)
@@ -197,7 +213,7 @@ async def open_stores(
     try:
         objects = await open_objects(settings, observer)
         try:
-            return Stores(database, objects, await open_vectors(settings, observer))
+            return Stores(database, objects, await open_vectors(settings, database, observer))
         except BaseException:
             await objects.close()
             raise

@@ -5,13 +5,15 @@ in-process Milvus Lite), and how a group filter is written: each flavour's colle
 second time in the form it filters fastest (`milvus_collection.GROUP_KEYS`, `GROUP_HASHES`). The collection
 is described in `milvus_collection`.
 
-Read-your-writes: searches and queries use the Session consistency level by default. pymilvus remembers, per
-server and collection, the timestamp of the last upsert this process made and the server waits until the
-search sees it; with no recent write, nothing waits. Measured on Milvus 2.3.5 standalone: 1-2 ms per search
-when idle and ~300 ms right after a write, where Strong costs 200-400 ms on every search (it waits for the
-next 200 ms time tick) and Bounded misses a write made just before. Milvus 2.3 answers deletes with timestamp
-0, which Session cannot wait for, so a delete returns only after a Strong query (200-400 ms per delete call).
-Writes from another process are not waited for: a deployment with several writers sets `consistency="Strong"`.
+Read-your-writes (`vector_fence`): on a server, after each write the index asks Milvus for a timestamp
+(AllocTimestamp: later than the write's) and advances the fence with it; searches and queries pass the
+fence's latest value for their tenant as the guarantee timestamp (consistency level Customized), so they
+see every write that returned before them, from any replica sharing the fence. Measured on Milvus 2.3.5
+standalone (bench/consistency.py): an idle search costs what an Eventually one does plus a SQL read (7 ms
+at 20,000 vectors); only a search right after a write of its tenant waits, for one time tick (200-400 ms),
+which Strong waits on every search; Bounded and Eventually missed every write made just before them.
+Milvus 2.3 answers deletes with timestamp 0, which pymilvus's Session level cannot wait for;
+the allocated timestamp covers them. Milvus Lite runs in this process alone and keeps the Session level.
 
 pymilvus's async client cannot create an index on Milvus Lite (it calls AllocTimestamp, which Lite lacks), so
 the sync client runs on this index's own thread pool.
@@ -24,7 +26,7 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -43,9 +45,11 @@ from libs.stores.milvus_collection import (
     MAX_TOPK,
     TENANT,
     ensure_collection,
+    load_arguments,
 )
 from libs.stores.milvus_location import MilvusLocation
 from libs.stores.ports import VectorHit, VectorRecord
+from libs.stores.vector_fence import ANY_TENANT, ProcessFence, WriteFence
 from libs.tenants import DEFAULT_TENANT, valid_tenant
 
 T = TypeVar("T")
@@ -118,6 +122,8 @@ class MilvusVectorIndex:
         search_ef: int,
         consistency: str,
         timeout: float,
+        fence: WriteFence | None,
+        replicas: int | None,
     ) -> None:
         self._group_field = "groups"  # set by `open` from the collection's schema
         self._deleted_since_compaction = False
@@ -128,6 +134,8 @@ class MilvusVectorIndex:
         self._search_ef = search_ef
         self._consistency = consistency
         self._timeout = timeout
+        self._fence = fence  # None: a level other than Session, or Milvus Lite
+        self._replicas = replicas
 
     @property
     def max_limit(self) -> int:
@@ -144,9 +152,19 @@ class MilvusVectorIndex:
         search_ef: int,
         consistency: str,
         timeout: float,
+        fence: WriteFence | None = None,
+        replicas: int | None = None,
+        partition_key: bool = False,
         threads: int = 8,
     ) -> MilvusVectorIndex:
+        """`fence`: where writes' timestamps are shared (default: this process only), for the Session level.
+        Other levels (Strong, which waits for every write anyway; Bounded, Eventually) go to Milvus as they
+        are, and so does every level on Milvus Lite, which no other process can write."""
         location = MilvusLocation.parse(url)
+        if location.lite_path is not None or consistency != "Session":
+            fence = None
+        elif fence is None:
+            fence = ProcessFence()
         executor = ThreadPoolExecutor(threads, thread_name_prefix="visage-milvus")
         loop = asyncio.get_running_loop()
         try:
@@ -156,7 +174,7 @@ class MilvusVectorIndex:
             location.release()
             hint = " (one process at a time may open a Milvus Lite file)" if location.lite_path else ""
             raise UnavailableError(f"cannot connect to Milvus at {location}{hint}: {error}") from error
-        index = cls(client, location, collection, executor, search_ef, consistency, timeout)
+        index = cls(client, location, collection, executor, search_ef, consistency, timeout, fence, replicas)
         try:
             index._group_field = await index._run(
                 lambda: ensure_collection(
@@ -167,8 +185,15 @@ class MilvusVectorIndex:
                     hnsw_ef_construction,
                     timeout,
                     lite=location.lite_path is not None,
+                    replicas=replicas,
+                    partition_key=partition_key,
                 )
             )
+            if fence is not None and not await index._run(index._allocate_timestamp):
+                raise UnavailableError(
+                    f"Milvus at {location} allocates no timestamps (AllocTimestamp; Milvus 2.3.5 has it): "
+                    "upgrade it or set vectors_consistency to Strong"
+                )
         except BaseException:
             await index.close()
             raise
@@ -191,6 +216,7 @@ class MilvusVectorIndex:
             await self._run(
                 lambda batch=batch: self._client.upsert(self._collection, batch, timeout=self._timeout)
             )
+        await self._written({row[TENANT] for row in rows})
 
     async def delete(self, image_ids: Sequence[str]) -> None:
         ids = list(image_ids)
@@ -201,7 +227,7 @@ class MilvusVectorIndex:
                 lambda batch=batch: self._client.delete(self._collection, ids=batch, timeout=self._timeout)
             )
         if ids:
-            await self._run(self._wait_until_visible)
+            await self._written([ANY_TENANT], deleted=True)
 
     async def delete_person(self, person_id: str) -> None:
         condition = f"person_id == {json.dumps(person_id)}"
@@ -209,10 +235,29 @@ class MilvusVectorIndex:
         await self._run(
             lambda: self._client.delete(self._collection, filter=condition, timeout=self._timeout)
         )
-        await self._run(self._wait_until_visible)
+        await self._written([ANY_TENANT], deleted=True)
+
+    async def _written(self, tenants: Iterable[str], deleted: bool = False) -> None:
+        """Writes to these tenants returned: make the reads that follow see them (see the module doc)."""
+        if self._fence is not None:
+            await self._fence.advance(tenants, await self._run(self._allocate_timestamp))
+        elif deleted and self._location.lite_path is not None:
+            await self._run(self._wait_until_visible)
+
+    def _allocate_timestamp(self) -> int:
+        # Not on MilvusClient itself; its handler has it (0 from a server without the call).
+        return int(self._client._get_connection().alloc_timestamp(timeout=self._timeout))
+
+    async def _consistency_for(self, tenant: str | None) -> dict[str, Any]:
+        """The consistency arguments of a read of `tenant` (None: every tenant)."""
+        if self._fence is None:
+            return {"consistency_level": self._consistency}
+        timestamp = await self._fence.latest(tenant)
+        # 1 when nothing was written: the "wait for nothing" of pymilvus's Eventually level.
+        return {"consistency_level": "Customized", "guarantee_timestamp": max(1, timestamp)}
 
     def _wait_until_visible(self) -> None:
-        """Return once every search sees the deletes made so far (a Strong query: see the module doc)."""
+        """Return once every search sees the deletes made so far (Lite: a Strong query)."""
         self._client.query(
             self._collection,
             filter='image_id == ""',
@@ -223,14 +268,16 @@ class MilvusVectorIndex:
         )
 
     async def set_groups(self, person_id: str, groups: Sequence[str]) -> None:
-        def regroup() -> None:
+        consistency = await self._consistency_for(None)  # the person's tenant is not known here
+
+        def regroup() -> set[str]:
             rows = self._client.query(
                 self._collection,
                 filter=f"person_id == {json.dumps(person_id)}",
                 output_fields=["image_id", "person_id", TENANT, "vector"],
                 limit=MAX_TOPK,
-                consistency_level=self._consistency,
                 timeout=self._timeout,
+                **consistency,
             )
             if rows:
                 updated = [
@@ -245,8 +292,11 @@ class MilvusVectorIndex:
                     for row in rows
                 ]
                 self._client.upsert(self._collection, updated, timeout=self._timeout)
+            return {row[TENANT] for row in rows}
 
-        await self._run(regroup)
+        tenants = await self._run(regroup)
+        if tenants:
+            await self._written(tenants)
 
     async def search(
         self,
@@ -263,6 +313,7 @@ class MilvusVectorIndex:
         if groups:
             condition += f" and ({_group_condition(groups, self._group_field)})"
         query = _vector(vector)
+        consistency = await self._consistency_for(tenant)
 
         def run() -> list[Any]:
             return self._client.search(
@@ -272,8 +323,8 @@ class MilvusVectorIndex:
                 filter=condition,
                 output_fields=["image_id", "person_id"],
                 search_params={"metric_type": "COSINE", "params": {"ef": max(self._search_ef, limit)}},
-                consistency_level=self._consistency,
                 timeout=self._timeout,
+                **consistency,
             )[0]
 
         hits = await self._run(run)
@@ -289,14 +340,15 @@ class MilvusVectorIndex:
     async def image_ids(self) -> AsyncIterator[str]:
         # One query answers a collection of fewer than MAX_TOPK vectors. Larger ones need the query iterator
         # (paged by primary key), whose set-up costs ~1.4 s on Milvus 2.3: it waits for a timestamp 1 s ahead.
+        consistency = await self._consistency_for(None)
         rows = await self._run(
             lambda: self._client.query(
                 self._collection,
                 filter="",
                 output_fields=["image_id"],
                 limit=MAX_TOPK,
-                consistency_level=self._consistency,
                 timeout=self._timeout,
+                **consistency,
             )
         )
         if len(rows) < MAX_TOPK:
@@ -336,13 +388,14 @@ class MilvusVectorIndex:
 
     async def count(self, tenant: str | None = None) -> int:
         condition = "" if tenant is None else _tenant_condition(tenant)
+        consistency = await self._consistency_for(tenant)
         rows = await self._run(
             lambda: self._client.query(
                 self._collection,
                 filter=condition,
                 output_fields=["count(*)"],
-                consistency_level=self._consistency,
                 timeout=self._timeout,
+                **consistency,
             )
         )
         return int(rows[0]["count(*)"])
@@ -366,7 +419,9 @@ class MilvusVectorIndex:
                     raise
                 await loop.run_in_executor(
                     self._executor,
-                    lambda: self._client.load_collection(self._collection, timeout=self._timeout),
+                    lambda: self._client.load_collection(
+                        self._collection, timeout=self._timeout, **load_arguments(self._replicas)
+                    ),
                 )
                 return await loop.run_in_executor(self._executor, call)
         except ParamError:

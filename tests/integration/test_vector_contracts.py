@@ -14,6 +14,7 @@ from libs.stores.factory import open_vectors
 from libs.stores.milvus_collection import MAX_TOPK
 from libs.stores.milvus_location import MilvusLocation
 from libs.stores.ports import VectorRecord
+from libs.stores.vector_fence import ANY_TENANT, DatabaseFence
 from tests.fixtures_stores import StoresUnderTest
 
 pytestmark = pytest.mark.integration
@@ -213,6 +214,114 @@ async def test_every_write_is_visible_to_the_next_read(stores: StoresUnderTest) 
         await stores.vectors.delete([image_id])
         assert await stores.vectors.search(vector, 1) == []
         assert await stores.vectors.count() == 0
+
+
+async def test_another_replica_sees_every_write_at_once(server_stores: StoresUnderTest) -> None:
+    # Two identification replicas: each its own Milvus client, sharing only the database. Without Strong
+    # reads, the replica that did not write still finds each write at once (it waits for the writer's
+    # timestamp, kept in the database), and no longer finds what was deleted.
+    writer = server_stores.vectors
+    reader = await open_vectors(server_stores.settings, server_stores.database)
+    try:
+        vectors = unit_vectors(5, 6)
+        for round_, vector in enumerate(vectors):
+            tenant = "default" if round_ % 2 else "t-round"
+            image_id = str(uuid.uuid4())
+            await writer.upsert([VectorRecord(image_id, f"p{round_}", vector, ("g",), tenant)])
+            hits = await reader.search(vector, 1, ["g"], tenant=tenant)
+            assert [hit.image_id for hit in hits] == [image_id]
+            assert await reader.count(tenant) == 1
+            await writer.set_groups(f"p{round_}", ["h"])
+            regrouped = await reader.search(vector, 1, ["h"], tenant=tenant)
+            assert [hit.image_id for hit in regrouped] == [image_id]
+            await (writer.delete([image_id]) if round_ % 2 else writer.delete_person(f"p{round_}"))
+            assert await reader.search(vector, 1, tenant=tenant) == []
+            assert await reader.count() == 0
+    finally:
+        await reader.close()
+
+
+async def test_a_strong_reader_sees_the_writes_of_a_session_writer(server_stores: StoresUnderTest) -> None:
+    strong = server_stores.settings.model_copy(update={"vectors_consistency": "Strong"})
+    reader = await open_vectors(strong)
+    try:
+        vector = unit_vectors(1, 8)[0]
+        await server_stores.vectors.upsert([VectorRecord("img", "p", vector, ())])
+        assert [hit.image_id for hit in await reader.search(vector, 1)] == ["img"]
+        await server_stores.vectors.delete(["img"])
+        assert await reader.search(vector, 1) == []
+    finally:
+        await reader.close()
+
+
+async def test_the_write_fence_keeps_the_latest_timestamp_per_tenant(stores: StoresUnderTest) -> None:
+    fence, other_replica = DatabaseFence(stores.database), DatabaseFence(stores.database)
+    assert await fence.latest("a") == await fence.latest(None) == 0
+    await fence.advance(["a", "b"], 100)
+    await other_replica.advance(["a"], 90)  # an older write returning late: the fence never goes back
+    assert await fence.latest("a") == await other_replica.latest("b") == 100
+    await other_replica.advance(["b"], 120)
+    await other_replica.advance([ANY_TENANT], 110)  # a delete by id: every tenant waits for it
+    assert (await fence.latest("a"), await fence.latest("b"), await fence.latest("c")) == (110, 120, 110)
+    assert await fence.latest(None) == 120
+
+
+async def test_the_tenant_is_the_partition_key_only_from_milvus_2_5(server_stores: StoresUnderTest) -> None:
+    # On Milvus 2.3.5 a partition-key collection answered tenant-filtered searches with wrong hits, so the
+    # setting is refused there before any collection is made; from 2.5 on, searches stay in their tenant.
+    settings = server_stores.settings.model_copy(
+        update={"collection": f"pk_{uuid.uuid4().hex[:8]}", "vectors_partition_key": True}
+    )
+    client = MilvusLocation.parse(settings.vectors_location()).connect(5.0)
+    try:
+        major, minor = (int(part) for part in client.get_server_version().lstrip("v").split(".")[:2])
+        if (major, minor) < (2, 5):
+            with pytest.raises(UnavailableError, match=r"partition key needs a Milvus server 2\.5"):
+                await open_vectors(settings)
+            assert not client.has_collection(settings.collection)
+            return
+        index = await open_vectors(settings)
+        try:
+            records, vectors = gallery(48)
+            for tenant in ("a", "b"):
+                await index.upsert(
+                    [
+                        dataclasses.replace(r, image_id=f"{tenant}-{r.image_id}", tenant=tenant)
+                        for r in records
+                    ]
+                )
+            hits = await index.search(vectors[5], 10, tenant="a")
+            assert [hit.image_id for hit in hits] == [
+                f"a-i{i}" for i in exact_top(vectors, vectors[5], list(range(48)), 10)
+            ]
+        finally:
+            await index.close()
+    finally:
+        client.drop_collection(settings.collection)
+        client.close()
+
+
+async def test_the_replica_setting_reaches_milvus(server_stores: StoresUnderTest) -> None:
+    # The test server is standalone, one query node: one replica loads, two cannot (a new collection each).
+    client = MilvusLocation.parse(server_stores.settings.vectors_location()).connect(5.0)
+    try:
+        for replicas, loads in ((1, True), (2, False)):
+            settings = server_stores.settings.model_copy(
+                update={"collection": f"replicas_{uuid.uuid4().hex[:8]}", "vectors_replicas": replicas}
+            )
+            try:
+                if loads:
+                    index = await open_vectors(settings)
+                    await index.upsert(gallery(4)[0])
+                    assert await index.count() == 4
+                    await index.close()
+                else:
+                    with pytest.raises(UnavailableError, match=r"(?i)node"):
+                        await open_vectors(settings)
+            finally:
+                client.drop_collection(settings.collection)
+    finally:
+        client.close()
 
 
 async def assert_image_ids_lists_everything(stores: StoresUnderTest, count: int) -> None:
