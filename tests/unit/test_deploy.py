@@ -234,12 +234,16 @@ def test_each_process_accepts_its_configuration_and_ports_agree(
     container = _container(overlay, process)
     pod = _objects(overlay, "Deployment")[process]["spec"]["template"]["spec"]
     settings = _settings(process, _environment(overlay, container), monkeypatch)
-    (port,) = container["ports"]
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
     (service_port,) = _objects(overlay, "Service")[process]["spec"]["ports"]
     listening = settings.port if process == "gateway" else settings.server.port
     host = settings.host if process == "gateway" else settings.server.host
     assert host == "0.0.0.0"  # inside a pod the Service must reach it
-    assert port["containerPort"] == listening == service_port["port"]
+    assert ports[service_port["targetPort"]] == listening == service_port["port"]
+    if process != "gateway":  # the gateway's /metrics is a route of its HTTP port
+        # Prometheus scrapes the pod (network-policy.yaml, `metrics`), never through the Service.
+        assert settings.metrics.enabled and settings.metrics.host == "0.0.0.0"
+        assert ports == {service_port["targetPort"]: listening, "metrics": settings.metrics.port}
     # The TLS files are the keys of the mounted Secret (cert-manager's names, or yours with the same keys).
     tls = _mounts(container, pod)["/etc/visage/tls"]
     assert tls["secret"]["secretName"] == f"visage-tls-{process}"
@@ -324,9 +328,9 @@ def _peers(rules: list[dict[str, Any]], direction: str) -> Iterator[tuple[dict[s
 
 def _network(
     overlay: str,
-) -> tuple[set[tuple[str, str]], set[tuple[str, str]], dict[str, set[str]], set[str]]:
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]], dict[str, set[str]], set[str], dict[str, set[int]]]:
     """(calls the callers' egress allows, calls the callees' ingress allows, stores each workload reaches,
-    workloads open from outside the namespace)."""
+    workloads open from outside the namespace, the ports Prometheus may scrape on each workload)."""
     labels = {name: template["metadata"]["labels"] for name, template in _templates(overlay)}
     ports = {
         name: {port["containerPort"] for port in pod["containers"][0].get("ports", [])}
@@ -336,6 +340,7 @@ def _network(
     ingress: set[tuple[str, str]] = set()
     stores: dict[str, set[str]] = {}
     from_outside: set[str] = set()
+    scraped: dict[str, set[int]] = {}
     for policy in _objects(overlay, "NetworkPolicy").values():
         spec, policy_name = policy["spec"], policy["metadata"]["name"]
         for name in (n for n in labels if _selects(spec["podSelector"], labels[n])):
@@ -351,12 +356,16 @@ def _network(
                     reached = {store for store, known in STORE_PORTS.items() if peer_ports & known}
                     stores.setdefault(name, set()).update(reached or {f"elsewhere:{sorted(peer_ports)}"})
             for peer, peer_ports in _peers(spec.get("ingress", []), "from"):
+                namespace = peer.get("namespaceSelector", {}).get("matchLabels", {})
+                if namespace.get("kubernetes.io/metadata.name") == "monitoring":  # one rule for every pod
+                    scraped.setdefault(name, set()).update(peer_ports & ports[name])
+                    continue
                 assert peer_ports <= ports[name], policy_name
                 if "podSelector" in peer and "namespaceSelector" not in peer:
                     ingress |= {(n, name) for n in labels if _selects(peer["podSelector"], labels[n])}
                 else:
                     from_outside.add(name)
-    return egress, ingress, stores, from_outside
+    return egress, ingress, stores, from_outside, scraped
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -364,7 +373,7 @@ def test_network_policies_allow_exactly_gateway_to_services_to_stores(overlay: s
     policies = _objects(overlay, "NetworkPolicy")
     default_deny = policies["default-deny"]["spec"]
     assert default_deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
-    egress, ingress, stores, from_outside = _network(overlay)
+    egress, ingress, stores, from_outside, scraped = _network(overlay)
     # Both ends say the same: no caller may try more than the graph, no callee accepts more.
     assert egress == CALL_GRAPH and ingress == CALL_GRAPH
     # The models Job alone may reach the internet, for HTTPS downloads (443, like S3's port).
@@ -374,6 +383,13 @@ def test_network_policies_allow_exactly_gateway_to_services_to_stores(overlay: s
     ]
     assert stores == STORE_USERS
     assert from_outside == {"gateway"}  # only the ingress controller's namespace, nothing else from outside
+    # and Prometheus, on each process's metrics port only (the gateway's /metrics is on its HTTP port)
+    metrics_ports = {
+        name: {p["containerPort"] for p in pod["containers"][0]["ports"] if p["name"] in ("metrics", "http")}
+        for name, pod in _pods(overlay)
+        if name in PROCESSES
+    }
+    assert scraped == metrics_ports
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
