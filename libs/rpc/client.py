@@ -10,6 +10,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from libs.errors import UnavailableError
+from libs.rpc.renewing import RenewingChannel
 from libs.rpc.tls import TLSFiles, channel_credentials
 
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -45,8 +46,9 @@ def secure_channel(
     *,
     retryable: Sequence[str] | None = None,
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
-) -> grpc.aio.Channel:
-    """An mTLS channel to `target` ("host:port"); the server's certificate must name the host.
+) -> RenewingChannel:
+    """An mTLS channel to `target` ("host:port"); the server's certificate must name the host. It follows
+    its TLS files: a renewed certificate is used from the next call (`renewing.py`).
 
     `server_name_override` checks the certificate against another name, e.g. "detection.visage.svc" when
     dialling an IP. `retryable`: see `retry_service_config`. Close with `await channel.close()`.
@@ -67,7 +69,9 @@ def secure_channel(
     ]
     if server_name_override:
         options.append(("grpc.ssl_target_name_override", server_name_override))
-    return grpc.aio.secure_channel(target, channel_credentials(tls), options=options)
+    return RenewingChannel(
+        lambda: grpc.aio.secure_channel(target, channel_credentials(tls), options=options), tls
+    )
 
 
 async def wait_healthy(channel: grpc.aio.Channel, service: str = "", timeout: float = 30.0) -> None:

@@ -48,10 +48,10 @@ def server_credentials(files: TLSFiles) -> grpc.ServerCredentials:
     connections keep the one they started with. A renewal caught half-written is skipped until it is whole.
     """
     initial = _configuration(files)
-    seen = {"stamp": _stamp(files)}
+    seen = {"stamp": stamp_of(files)}
 
     def fetch() -> grpc.ServerCertificateConfiguration | None:
-        stamp = _stamp(files)
+        stamp = stamp_of(files)
         if stamp == seen["stamp"]:
             return None  # unchanged: gRPC keeps the current configuration
         try:
@@ -73,7 +73,7 @@ def _configuration(files: TLSFiles) -> grpc.ServerCertificateConfiguration:
     return grpc.ssl_server_certificate_configuration([(key, chain)], root_certificates=ca)
 
 
-def _stamp(files: TLSFiles) -> tuple[tuple[int, int], ...]:
+def stamp_of(files: TLSFiles) -> tuple[tuple[int, int], ...]:
     """When and how big each file is: a cheap test of "changed" at every new connection."""
     stamps = []
     for path in (files.ca, files.cert, files.key):

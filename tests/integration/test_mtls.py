@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from certs.generate import generate
 from certs.pki import CLIENT_ONLY, Issued, cert_pem, client_sans, key_pem, make_leaf
 from libs.errors import UnavailableError
 from libs.rpc import RpcServer, ServerSettings, TLSFiles, create_server, secure_channel, wait_healthy
+from libs.rpc.renewing import CHECK_SECONDS
 
 pytestmark = pytest.mark.integration
 
@@ -85,19 +87,23 @@ async def test_client_certificate_from_another_ca_is_refused(
     assert error.code() == grpc.StatusCode.UNAVAILABLE
 
 
-async def test_an_expired_client_certificate_of_the_right_ca_is_refused(
-    server: RpcServer, dev_certs: Path, tmp_path: Path
-) -> None:
+def _gateway_leaf(dev_certs: Path, tmp_path: Path, issued_at: datetime, name: str) -> TLSFiles:
+    """The gateway's client certificate issued at `issued_at` for a year by the development CA, as files."""
     ca = Issued(
         x509.load_pem_x509_certificate((dev_certs / "ca.pem").read_bytes()),
         serialization.load_pem_private_key((dev_certs / "ca.key").read_bytes(), password=None),  # type: ignore[arg-type]
     )
+    issued = make_leaf(ca, "gateway", client_sans("gateway"), CLIENT_ONLY, issued_at)
+    (tmp_path / f"{name}.pem").write_bytes(cert_pem(issued.cert))
+    (tmp_path / f"{name}.key").write_bytes(key_pem(issued.key))
+    return TLSFiles(ca=dev_certs / "ca.pem", cert=tmp_path / f"{name}.pem", key=tmp_path / f"{name}.key")
 
+
+async def test_an_expired_client_certificate_of_the_right_ca_is_refused(
+    server: RpcServer, dev_certs: Path, tmp_path: Path
+) -> None:
     def client_files(issued_at: datetime, name: str) -> TLSFiles:
-        issued = make_leaf(ca, "gateway", client_sans("gateway"), CLIENT_ONLY, issued_at)
-        (tmp_path / f"{name}.pem").write_bytes(cert_pem(issued.cert))
-        (tmp_path / f"{name}.key").write_bytes(key_pem(issued.key))
-        return TLSFiles(ca=dev_certs / "ca.pem", cert=tmp_path / f"{name}.pem", key=tmp_path / f"{name}.key")
+        return _gateway_leaf(dev_certs, tmp_path, issued_at, name)
 
     # The same leaf issued now is let in, so expiry alone is what refuses the other one: issued two years
     # ago for one year, signed by the trusted CA, with the right names.
@@ -149,6 +155,21 @@ async def test_a_certificate_renewed_on_disk_is_served_without_a_restart(tmp_pat
         renewed = secure_channel(target, client_files, server_name_override=renewed_name)
         async with renewed:
             assert await check(renewed) in (SERVING, NOT_SERVING)  # the handshake passed: the new leaf
+
+
+async def test_a_client_certificate_renewed_on_disk_is_presented_without_a_restart(
+    server: RpcServer, dev_certs: Path, tmp_path: Path
+) -> None:
+    """A client whose certificate expired is refused; once cert-manager (here: the test) writes the renewed
+    one over the same files, the same channel, with the same stubs, gets in."""
+    files = _gateway_leaf(dev_certs, tmp_path, datetime.now(UTC) - timedelta(days=730), "client")
+    async with secure_channel(f"127.0.0.1:{server.port}", files) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await check(channel)
+        assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+        _gateway_leaf(dev_certs, tmp_path, datetime.now(UTC), "client")  # renewed over the same paths
+        await asyncio.sleep(CHECK_SECONDS)  # the files are looked at again at most once a second
+        assert await check(channel) == NOT_SERVING  # the handshake passed with the renewed certificate
 
 
 async def test_missing_key_file_is_named_in_the_error(detection_tls: TLSFiles, tmp_path: Path) -> None:
