@@ -30,7 +30,7 @@ from bench import BenchSettings
 from bench.common import method_of, ratio
 from bench.search_index import wait_indexed
 from bench.section import Section
-from libs.stores.factory import DatabaseSettings, open_database
+from libs.stores.factory import DatabaseSettings, StoreSettings, open_database
 from libs.stores.ports import Database, VectorRecord
 from libs.stores.vector_fence import DatabaseFence
 from libs.stores.vectors_milvus import MilvusVectorIndex
@@ -80,16 +80,24 @@ async def shared_database(workdir: Path) -> AsyncIterator[tuple[str, Database]]:
         postgres.drop()
 
 
-async def open_index(uri: str, level: str, database: Database) -> MilvusVectorIndex:
+async def open_index(
+    uri: str,
+    level: str = "Session",
+    database: Database | None = None,
+    collection: str = COLLECTION,
+    timeout: float = 10.0,
+) -> MilvusVectorIndex:
+    """The identification service's index (its HNSW defaults) at any consistency level Milvus has."""
+    defaults = StoreSettings()
     return await MilvusVectorIndex.open(
         uri,
-        COLLECTION,
-        hnsw_m=32,
-        hnsw_ef_construction=256,
-        search_ef=256,
+        collection,
+        hnsw_m=defaults.hnsw_m,
+        hnsw_ef_construction=defaults.hnsw_ef_construction,
+        search_ef=defaults.search_ef,
         consistency=level,
-        timeout=10.0,
-        fence=DatabaseFence(database),  # dropped by every level but Session
+        timeout=timeout,
+        fence=DatabaseFence(database) if database is not None else None,  # dropped by all but Session
     )
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import BenchSettings
+from bench import BenchSettings, consistency
 from bench.common import method_of
 from bench.milvus_server import BULK_LOAD_SETTINGS, START_TIMEOUT
 from bench.search_index import wait_indexed
@@ -40,15 +40,7 @@ SECONDS = 10.0
 
 
 async def open_index(uri: str) -> MilvusVectorIndex:
-    return await MilvusVectorIndex.open(
-        uri,
-        COLLECTION,
-        hnsw_m=32,
-        hnsw_ef_construction=256,
-        search_ef=256,
-        consistency="Session",
-        timeout=30.0,
-    )
+    return await consistency.open_index(uri, collection=COLLECTION, timeout=30.0)
 
 
 def sealed_bytes(server: MilvusStandaloneServer) -> float:
