@@ -101,7 +101,8 @@ def request_checks(route: RestRoute) -> RequestChecks:
     components = {"schemas": {name: _json_schema(s) for name, s in builder.schemas.items()}}
 
     def validator(schema: Schema) -> Any:
-        return _Validator({**_json_schema(schema), "components": components}, format_checker=_FORMATS)
+        inlined = _inlined(_json_schema(schema), components["schemas"], ())
+        return _Validator({**inlined, "components": components}, format_checker=_FORMATS)
 
     return RequestChecks(
         None if body is None else validator(body),
@@ -121,7 +122,22 @@ def _json_schema(schema: Any) -> Any:
     return converted
 
 
+def _inlined(schema: Any, components: dict[str, Any], inside: tuple[str, ...]) -> Any:
+    """`schema` with its component `$ref`s replaced by the components themselves (resolving a reference costs
+    more than the whole check of a valid request); a message inside itself keeps its `$ref`."""
+    if isinstance(schema, list):
+        return [_inlined(item, components, inside) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    name = schema.get("$ref", "").removeprefix("#/components/schemas/")
+    if name:
+        return schema if name in inside else _inlined(components[name], components, (*inside, name))
+    return {key: _inlined(value, components, inside) for key, value in schema.items()}
+
+
 def _raise_first(validator: Any, value: Any, where: str) -> None:
+    if validator.is_valid(value):  # the common case, without collecting errors
+        return
     error = best_match(validator.iter_errors(value))
     if error is None:
         return
