@@ -120,6 +120,13 @@ def error_statuses(rpc: MethodDescriptor) -> tuple[int, ...]:
     return tuple(_method_options(rpc).Extensions[visage_annotations.http_error_status])
 
 
+@functools.cache
+def exactly_one_of(message: Descriptor) -> tuple[str, ...]:
+    """`visage.common.v1.exactly_one_of` of a request message: the alternative fields, by proto name."""
+    options = descriptor_pb2.MessageOptions.FromString(message.GetOptions().SerializeToString())
+    return tuple(options.Extensions[visage_annotations.exactly_one_of])
+
+
 # Request fields nest a few levels at most; the bound also stops a message type that contains itself.
 _MAX_ACCESS_DEPTH = 4
 

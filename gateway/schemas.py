@@ -17,7 +17,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from visage.common.v1.annotations_pb2 import FieldRules
 
 from gateway.render import POINT
-from gateway.rules import field_rules
+from gateway.rules import exactly_one_of, field_rules
 
 Direction = Literal["request", "response"]
 Schema = dict[str, Any]
@@ -143,6 +143,13 @@ class SchemaBuilder:
             required = [f.json_name for f in descriptor.fields if _rules_require(f)]
         if required:
             schema["required"] = required
+        alternatives = exactly_one_of(descriptor) if direction == "request" else ()
+        if alternatives:
+            names = [descriptor.fields_by_name[name].json_name for name in alternatives]
+            # At least one (anyOf) and no two (not): `oneOf` says the same, but trips schemathesis' generator.
+            schema["anyOf"] = [{"required": [name]} for name in names]
+            pairs = [[a, b] for i, a in enumerate(names) for b in names[i + 1 :]]
+            schema["not"] = {"anyOf": [{"required": pair} for pair in pairs]}
         return schema
 
 

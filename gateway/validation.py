@@ -192,6 +192,10 @@ def _reason(error: ValidationError) -> str:
             return (
                 f"must have at most {expected} {'characters' if error.validator == 'maxLength' else 'items'}"
             )
+        case "anyOf" | "not":  # the alternatives of `visage.common.v1.exactly_one_of`
+            options = expected.get("anyOf", []) if isinstance(expected, dict) else expected
+            names = dict.fromkeys(name for option in options for name in option.get("required", []))
+            return f"give exactly one of {', '.join(names)}"
         case "enum":
             shown = repr(error.instance)[:64]
             return f"{shown} is not one of {', '.join(map(str, expected))}"

@@ -177,3 +177,15 @@ def test_float_fields_refuse_what_protobuf_cannot_hold_and_the_document_says_so(
     assert threshold["minimum"] == 0 and threshold["maximum"] == pytest.approx(3.4028234663852886e38)
     body = {"images": [{"data": "AAAA"}] * 2, "threshold": 1e39}
     assert refused("POST", "/api/match_and_search", body).message.startswith("threshold: must be <=")
+
+
+def test_alternative_fields_are_a_documented_one_of(document: dict[str, Any]) -> None:
+    image = schema_of(document, "visage.identification.v1.UploadImage")
+    assert image["anyOf"] == [{"required": ["content"]}, {"required": ["imageUrl"]}]
+    assert image["not"] == {"anyOf": [{"required": ["content", "imageUrl"]}]}
+    both = refused(
+        "POST", "/api/search", {"image": {"content": "AAAA", "imageUrl": "https://example.com/a.jpg"}}
+    )
+    assert both.message == "image: give exactly one of content, imageUrl"
+    neither = refused("POST", "/api/match", {"images": [{"data": "AAAA"}, {"type": 1}]})
+    assert neither.message == "images[1]: give exactly one of data, livenessTransactionId"

@@ -34,6 +34,8 @@ ACCESS_IF_SET_FIELD_NUMBER: _ClassVar[int]
 access_if_set: _descriptor.FieldDescriptor
 RULES_FIELD_NUMBER: _ClassVar[int]
 rules: _descriptor.FieldDescriptor
+EXACTLY_ONE_OF_FIELD_NUMBER: _ClassVar[int]
+exactly_one_of: _descriptor.FieldDescriptor
 
 class FieldRules(_message.Message):
     __slots__ = ("required", "format", "pattern", "min_length", "max_length", "minimum", "maximum", "min_items", "max_items", "allowed", "result_code")
