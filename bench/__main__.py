@@ -25,9 +25,15 @@ from bench.section import Section
 
 
 def available() -> list[str]:
-    """Modules of the bench package that define `run` (private and entry modules excluded)."""
+    """Modules of the bench package that define `run` (private and entry modules excluded, and those marked
+    `BENCHMARK = False`: their `run` is called by something else, e.g. `make soak`)."""
     names = [m.name for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_")]
-    return sorted(name for name in names if hasattr(importlib.import_module(f"bench.{name}"), "run"))
+    modules = {name: importlib.import_module(f"bench.{name}") for name in names}
+    return sorted(
+        name
+        for name, module in modules.items()
+        if hasattr(module, "run") and getattr(module, "BENCHMARK", True)
+    )
 
 
 def _run_one(name: str, settings: BenchSettings) -> Section | None:

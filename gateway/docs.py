@@ -89,9 +89,22 @@ def _type(schema: dict[str, Any], schemas: dict[str, Any]) -> str:
         return _type(schema["allOf"][0], schemas) + " (deprecated)"
     kind = schema.get("type", "any")
     if kind == "array":
-        return f"array of {_type(schema.get('items', {}), schemas)}"
-    detail = schema["description"] if "enum" in schema else schema.get("format", "")
-    return escape(f"{kind} ({detail})" if detail else kind)
+        items = _type(schema.get("items", {}), schemas)
+        return f"array of {items}{escape(_bounds(schema, 'Items', 'items'))}"
+    if "enum" in schema:
+        detail = schema.get("description") or " | ".join(map(str, schema["enum"]))
+    else:
+        detail = ", ".join(filter(None, [schema.get("format", ""), schema.get("pattern", "")]))
+    bounds = _bounds(schema, "imum", "") + _bounds(schema, "Length", "chars")
+    return escape((f"{kind} ({detail})" if detail else kind) + bounds)
+
+
+def _bounds(schema: dict[str, Any], suffix: str, unit: str) -> str:
+    """` min..max unit` from the schema's `min{suffix}` / `max{suffix}` keywords; empty without them."""
+    low, high = schema.get(f"min{suffix}"), schema.get(f"max{suffix}")
+    if low is None and high is None:
+        return ""
+    return f" {'' if low is None else low}..{'' if high is None else high}{f' {unit}' if unit else ''}"
 
 
 def _fields(schema: dict[str, Any], schemas: dict[str, Any], depth: int) -> str:

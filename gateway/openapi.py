@@ -1,4 +1,10 @@
-"""The gateway's OpenAPI 3 document, generated from the discovered routes plus its own health routes."""
+"""The gateway's OpenAPI 3 document, generated from the discovered routes plus its own health routes.
+
+Request schemas carry the fields' `visage.common.v1.rules` (gateway/schemas.py), and the gateway checks every
+request against the same schemas (gateway/validation.py): what the document calls valid is what is accepted.
+Each operation lists the error statuses it can answer, all in Regula's OperationLog; create operations link
+to the operations on what they created (OpenAPI links), which is how stateful clients and testers chain them.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,30 @@ from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from visage.common.v1.annotations_pb2 import ACCESS_SIGNED
 
 from gateway.errors import REQUEST_ID_HEADER
 from gateway.render import HTTP_BODY
-from gateway.rules import RestRoute, status_if_set
+from gateway.rules import RestRoute, error_statuses, field_rules, required_access, status_if_set
 from gateway.schemas import Direction, Schema, SchemaBuilder
 
 OPENAPI_VERSION = "3.0.3"
-_ERROR = {"$ref": "#/components/responses/Error"}
+# Why each error status is answered; every one carries an OperationLog (libs/errors.py has the table).
+ERROR_STATUSES: dict[int, str] = {
+    400: "Invalid request: wrong JSON, a value outside the schema, or data the service cannot use",
+    401: "No API key, or one that is malformed, unknown or revoked",
+    403: "The API key lacks the scope the operation needs (or a signature does not match)",
+    404: "No such resource (or no such route)",
+    409: "Conflict: already done",
+    410: "Gone: the time to do this has passed",
+    413: "Request body or image too large",
+    429: "The API key is over its rate or concurrency limits; see Retry-After",
+    500: "Internal error",
+    503: "A backend the operation needs is not available, or overloaded",
+    504: "A backend did not answer within the deadline",
+}
+_COMMON_ERRORS = (400, 404, 500, 503, 504)
+_KEY_ERRORS = (401, 403, 429)
 _REQUEST_ID_PARAMETER = {
     "name": REQUEST_ID_HEADER,
     "in": "header",
@@ -55,7 +77,11 @@ def openapi_document(routes: Sequence[RestRoute], title: str, version: str) -> d
     builder = SchemaBuilder([d for d in requests if d is not None], [r.rpc.output_type for r in routes])
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
-        paths.setdefault(route.template, {})[route.method.lower()] = _operation(route, builder)
+        operation = _operation(route, builder)
+        found = links(route, routes)
+        if found:
+            operation["responses"][str(route.success_status)]["links"] = found
+        paths.setdefault(route.template, {})[route.method.lower()] = operation
     paths.update(_health_paths())
     return {
         "openapi": OPENAPI_VERSION,
@@ -67,9 +93,58 @@ def openapi_document(routes: Sequence[RestRoute], title: str, version: str) -> d
         "paths": paths,
         "components": {
             "schemas": {**builder.schemas, "OperationLog": OPERATION_LOG, "DeviceInfo": DEVICE_INFO},
-            "responses": {"Error": _json_response("Error", {"$ref": "#/components/schemas/OperationLog"})},
+            "responses": {
+                f"Error{status}": _json_response(reason, {"$ref": "#/components/schemas/OperationLog"})
+                for status, reason in ERROR_STATUSES.items()
+            },
         },
     }
+
+
+def _error(status: int) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/Error{status}"}
+
+
+def _operation_id(route: RestRoute) -> str:
+    return f"{route.rpc.containing_service.name}.{route.rpc.name}"
+
+
+def links(route: RestRoute, routes: Sequence[RestRoute]) -> dict[str, Any]:
+    """OpenAPI links from what a POST creates to the routes on it: an answer with an `id` feeds the first
+    variable after the POST's own path (POST /api/groups -> /api/groups/{groupId}...), other answer fields
+    feed the same-named query parameters of the routes beside it (POST /api/v2/liveness/start ->
+    GET /api/v2/liveness?transactionId=)."""
+    if route.method != "POST":
+        return {}
+    created = _answer_fields(route)
+    found = {}
+    for other in routes:
+        linked = _linked_parameters(route, other, created) if other is not route else None
+        if linked:
+            found[other.rpc.name] = {"operationId": _operation_id(other), "parameters": linked}
+    return found
+
+
+def _answer_fields(route: RestRoute) -> set[str]:
+    message = route.rpc.output_type
+    if route.rule.response_body:
+        message = message.fields_by_name[route.rule.response_body].message_type
+    return set() if message is None else {f.json_name for f in message.fields}
+
+
+def _linked_parameters(route: RestRoute, other: RestRoute, created: set[str]) -> dict[str, str] | None:
+    if "id" in created:
+        own = len(route.variables)
+        if not other.template.startswith(route.template + "/{") or len(other.variables) != own + 1:
+            return None  # not on what was created, or also needs a variable the answer does not give
+        linked = {f"path.{v}": f"$request.path.{v}" for v in route.variables}
+        return linked | {f"path.{other.variables[own]}": "$response.body#/id"}
+    beside = route.template.rsplit("/", 1)[0]
+    if other.rule.body or not (other.template == beside or other.template.startswith(beside + "/")):
+        return None
+    scalars = {f.json_name for f in other.rpc.input_type.fields if f.message_type is None}
+    query = scalars - set(other.variables)
+    return {f"query.{name}": f"$response.body#/{name}" for name in sorted(query & created)} or None
 
 
 def _request_root(route: RestRoute) -> Descriptor | None:
@@ -81,37 +156,46 @@ def _request_root(route: RestRoute) -> Descriptor | None:
 def _operation(route: RestRoute, builder: SchemaBuilder) -> dict[str, Any]:
     service = route.rpc.containing_service
     operation: dict[str, Any] = {
-        "operationId": f"{service.name}.{route.rpc.name}",
+        "operationId": _operation_id(route),
         "summary": f"{service.full_name}/{route.rpc.name}",
         "tags": [service.name],
-        "parameters": [_REQUEST_ID_PARAMETER, *_parameters(route, builder)],
+        "parameters": [_REQUEST_ID_PARAMETER, *parameters(route, builder)],
         "responses": _responses(route, builder),
     }
-    if route.rule.body == "*":
-        body = builder.message(route.rpc.input_type, "request")
-    elif route.rule.body:
-        body = builder.field(route.rpc.input_type.fields_by_name[route.rule.body], "request")
-    if route.rule.body:
+    body = body_schema(route, builder)
+    if body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     return operation
 
 
-def _parameters(route: RestRoute, builder: SchemaBuilder) -> list[dict[str, Any]]:
+def body_schema(route: RestRoute, builder: SchemaBuilder) -> Schema | None:
+    """The schema of the route's JSON body; None for a route without one."""
+    if route.rule.body == "*":
+        return builder.message(route.rpc.input_type, "request")
+    if route.rule.body:
+        return builder.field(route.rpc.input_type.fields_by_name[route.rule.body], "request")
+    return None
+
+
+def parameters(route: RestRoute, builder: SchemaBuilder) -> list[dict[str, Any]]:
+    """The route's path and query parameters, as OpenAPI Parameter objects."""
     fields = route.rpc.input_type.fields
     by_name = {name: f for f in fields for name in (f.json_name, f.name)}
-    parameters = [
+    found = [
         {"name": v, "in": "path", "required": True, "schema": builder.field(by_name[v], "request")}
         for v in route.variables
         if v in by_name
     ]
     if route.rule.body == "*":
-        return parameters
+        return found
     bound = {by_name[v].name for v in route.variables if v in by_name} | {route.rule.body}
     for field in fields:
         if field.name not in bound and field.message_type is None:
             schema = builder.field(field, "request")
-            parameters.append({"name": field.json_name, "in": "query", "required": False, "schema": schema})
-    return parameters
+            rules = field_rules(field)
+            required = rules is not None and rules.required
+            found.append({"name": field.json_name, "in": "query", "required": required, "schema": schema})
+    return found
 
 
 def _responses(route: RestRoute, builder: SchemaBuilder) -> dict[str, Any]:
@@ -128,10 +212,15 @@ def _responses(route: RestRoute, builder: SchemaBuilder) -> dict[str, Any]:
         status = status_if_set(field)
         if status is not None:
             responses[str(status)] = _message_response(field, builder)
-    for status in ("400", "404", "413", "500", "503", "504"):
-        if status == "413" and not route.rule.body:
-            continue
-        responses.setdefault(status, _ERROR)
+    statuses = {*_COMMON_ERRORS, *error_statuses(route.rpc)}
+    if route.rule.body:
+        statuses.add(413)
+    if required_access(route.rpc) == ACCESS_SIGNED:
+        statuses.add(403)  # a signature that does not match
+    else:
+        statuses.update(_KEY_ERRORS)
+    for status in sorted(statuses):
+        responses.setdefault(str(status), _error(status))
     return responses
 
 
@@ -167,7 +256,7 @@ def _health_paths() -> dict[str, Any]:
             {"200": _json_response("Device info", {"$ref": "#/components/schemas/DeviceInfo"})},
         ),
         "/api/readyz": get(
-            "readyz: every backend is discovered and SERVING", {"200": free_form, "503": _ERROR}
+            "readyz: every backend is discovered and SERVING", {"200": free_form, "503": _error(503)}
         ),
         "/api/readiness": get("readiness: legacy readyz (spec <= 6.4)", {"200": free_form, "503": free_form}),
     }

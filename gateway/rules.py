@@ -100,10 +100,31 @@ def status_if_set(field_descriptor: FieldDescriptor) -> int | None:
     return options.Extensions[visage_annotations.http_status_if_set] if has_status else None
 
 
+@functools.cache  # read for every request field of every route: parse the options once
+def field_rules(field_descriptor: FieldDescriptor) -> visage_annotations.FieldRules | None:
+    """`visage.common.v1.rules` of a request field: what it accepts beyond its JSON type; None when absent."""
+    options = descriptor_pb2.FieldOptions.FromString(field_descriptor.GetOptions().SerializeToString())
+    has_rules = options.HasExtension(visage_annotations.rules)
+    return options.Extensions[visage_annotations.rules] if has_rules else None
+
+
 @functools.cache
 def required_access(rpc: MethodDescriptor) -> int:
     """`visage.common.v1.required_access` (an `Access` value); ACCESS_UNSPECIFIED (admin only) when absent."""
     return _method_options(rpc).Extensions[visage_annotations.required_access]
+
+
+@functools.cache
+def error_statuses(rpc: MethodDescriptor) -> tuple[int, ...]:
+    """`visage.common.v1.http_error_status`: the method's error statuses beyond every route's common ones."""
+    return tuple(_method_options(rpc).Extensions[visage_annotations.http_error_status])
+
+
+@functools.cache
+def exactly_one_of(message: Descriptor) -> tuple[str, ...]:
+    """`visage.common.v1.exactly_one_of` of a request message: the alternative fields, by proto name."""
+    options = descriptor_pb2.MessageOptions.FromString(message.GetOptions().SerializeToString())
+    return tuple(options.Extensions[visage_annotations.exactly_one_of])
 
 
 # Request fields nest a few levels at most; the bound also stops a message type that contains itself.

@@ -2,7 +2,10 @@
 
 Protobuf JSON names and types, plus the gateway quirks: a Point in a response is `[x, y]`, Struct is a
 free-form object. A message used in both requests and responses gets two components, because responses
-print every field without presence (so those are `required` there) and requests need send none of them.
+print every field without presence (so those are `required` there) and requests need send none of them
+but those their `visage.common.v1.rules` require. Those rules (formats, ranges, lengths, patterns, allowed
+values) are written into request schemas only: they say what the gateway accepts (gateway/validation.py
+checks every request against these very schemas).
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from visage.common.v1.annotations_pb2 import FieldRules
 
 from gateway.render import POINT
+from gateway.rules import exactly_one_of, field_rules
 
 Direction = Literal["request", "response"]
 Schema = dict[str, Any]
@@ -44,6 +49,8 @@ _WELL_KNOWN: dict[str, Schema] = {
     "google.protobuf.Empty": {"type": "object"},
     "google.protobuf.FieldMask": {"type": "string"},
 }
+# Largest float32: protobuf refuses a larger JSON number for a `float` field.
+FLOAT32_MAX = 3.4028234663852886e38
 _WRAPPERS = {"Double", "Float", "Int64", "UInt64", "Int32", "UInt32", "Bool", "String", "Bytes"}
 _POINT_ARRAY: Schema = {
     "type": "array",
@@ -80,9 +87,12 @@ class SchemaBuilder:
         if message is not None and message.GetOptions().map_entry:
             value = message.fields_by_name["value"]
             return {"type": "object", "additionalProperties": self._single(value, direction)}
-        schema = self._single(field, direction)
+        rules = field_rules(field) if direction == "request" else None
+        schema = _constrained(self._single(field, direction), rules)
         if field.is_repeated:
-            schema = {"type": "array", "items": schema}
+            schema = {"type": "array", "items": schema, **_item_bounds(rules)}
+        if rules is not None and rules.result_code and "$ref" not in schema:
+            schema["x-result-code"] = rules.result_code  # what the 400 for breaking the rules carries
         if field.GetOptions().deprecated:
             schema = (
                 {**schema, "deprecated": True}
@@ -102,6 +112,8 @@ class SchemaBuilder:
                 "enum": [v.number for v in values],
                 "description": ", ".join(f"{v.number} {v.name}" for v in values),
             }
+        if field.type == FieldDescriptor.TYPE_FLOAT and direction == "request":
+            return {**_SCALARS[field.type], "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX}
         return dict(_SCALARS[field.type])
 
     def _special(self, descriptor: Descriptor, direction: Direction) -> Schema | None:
@@ -123,11 +135,57 @@ class SchemaBuilder:
             "title": descriptor.name,
             "properties": {f.json_name: self.field(f, direction) for f in descriptor.fields},
         }
-        # Responses print every field without presence (`always_print_fields_with_no_presence`).
-        required = [f.json_name for f in descriptor.fields if direction == "response" and not f.has_presence]
+        # Responses print every field without presence (`always_print_fields_with_no_presence`); requests
+        # must carry the fields their rules require.
+        if direction == "response":
+            required = [f.json_name for f in descriptor.fields if not f.has_presence]
+        else:
+            required = [f.json_name for f in descriptor.fields if _rules_require(f)]
         if required:
             schema["required"] = required
+        alternatives = exactly_one_of(descriptor) if direction == "request" else ()
+        if alternatives:
+            names = [descriptor.fields_by_name[name].json_name for name in alternatives]
+            # At least one (anyOf) and no two (not): `oneOf` says the same, but trips schemathesis' generator.
+            schema["anyOf"] = [{"required": [name]} for name in names]
+            pairs = [[a, b] for i, a in enumerate(names) for b in names[i + 1 :]]
+            schema["not"] = {"anyOf": [{"required": pair} for pair in pairs]}
         return schema
+
+
+def _rules_require(field: FieldDescriptor) -> bool:
+    rules = field_rules(field)
+    return rules is not None and rules.required
+
+
+def _constrained(schema: Schema, rules: FieldRules | None) -> Schema:
+    """`schema` (of one value: a repeated field's item) with the value rules of `rules`."""
+    if rules is None or "$ref" in schema:
+        return schema
+    constraints: Schema = {}
+    if rules.format:
+        constraints["format"] = rules.format
+    if rules.pattern:
+        constraints["pattern"] = rules.pattern
+    for name, keyword in (
+        ("min_length", "minLength"),
+        ("max_length", "maxLength"),
+        ("minimum", "minimum"),
+        ("maximum", "maximum"),
+    ):
+        if rules.HasField(name):
+            value = getattr(rules, name)
+            constraints[keyword] = int(value) if float(value).is_integer() else value
+    if rules.allowed:
+        constraints["enum"] = list(rules.allowed)
+    return {**schema, **constraints}
+
+
+def _item_bounds(rules: FieldRules | None) -> Schema:
+    if rules is None:
+        return {}
+    bounds = {"minItems": rules.min_items} if rules.HasField("min_items") else {}
+    return bounds | ({"maxItems": rules.max_items} if rules.HasField("max_items") else {})
 
 
 def _reachable(roots: Iterable[Descriptor]) -> set[str]:

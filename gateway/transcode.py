@@ -1,8 +1,10 @@
 """Request side of the transcoding: HTTP body, path and query -> the RPC's request message.
 
-Rules 1-3 of protos/README.md. Unknown JSON keys and query parameters are ignored, as they are in Regula's
-own clients' eyes harmless: rejecting them would break clients that send newer or older fields (Regula does
-not document what it does with them). Everything else that is wrong gives a 400 naming the field.
+Rules 1-3 of protos/README.md. The body and the parameters are first checked against the route's schemas in
+the OpenAPI document (gateway/validation.py). Unknown JSON keys and query parameters are ignored, as they
+are in Regula's own clients' eyes harmless: rejecting them would break clients that send newer or older
+fields (Regula does not document what it does with them). Everything else that is wrong gives a 400 naming
+the field.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from google.protobuf.message import Message
 from gateway.errors import PayloadTooLargeError
 from gateway.render import FREE_FORM
 from gateway.rules import RestRoute
+from gateway.validation import request_checks
 from libs.errors import InvalidRequestError, VisageError
 
 # Standard or URL-safe alphabet, optional padding: what protobuf JSON accepts, minus what it silently
@@ -63,6 +66,7 @@ def build_request(
 ) -> Message:
     """The request message for `route`; InvalidRequestError (400) with the reason when it cannot be built."""
     descriptor = route.rpc.input_type
+    checks = request_checks(route)
     payload: dict[str, Any] = {}
     bound: set[str] = set()
     decoded: list[tuple[FieldPath, bytes]] = []
@@ -71,6 +75,7 @@ def build_request(
         if route.rule.body == "*":
             if not isinstance(data, dict):
                 raise InvalidRequestError(f"request body must be a JSON object, not {_json_kind(data)}")
+            checks.check_body(data)
             payload = data
             decoded = take_bytes_fields(descriptor, payload, "")
             bound.update(f.name for f in descriptor.fields)
@@ -78,20 +83,27 @@ def build_request(
             body_field = _bound_field(descriptor, route.rule.body)
             if body_field.message_type is not None and not isinstance(data, dict):
                 raise InvalidRequestError(f"request body must be a JSON object, not {_json_kind(data)}")
+            checks.check_body(data)
             wrapped = {body_field.json_name: data}
             decoded = take_bytes_fields(descriptor, wrapped, "")
             payload[body_field.json_name] = wrapped[body_field.json_name]
             bound.add(body_field.name)
+    path: dict[str, Any] = {}
     for name, value in path_params.items():
         field = _bound_field(descriptor, name)
-        payload[field.json_name] = _from_text(field, value, f"path parameter {name}")
+        payload[field.json_name] = path[name] = _from_text(field, value, f"path parameter {name}")
         bound.add(field.name)
+    checks.check_parameters("path", path)
+    parameters: dict[str, Any] = {}
     for name, values in _grouped(query).items():
         field = _field(descriptor, name)
         if field is None or field.name in bound or field.message_type is not None:
             continue  # unknown or not bindable from a query string: ignored, like unknown JSON keys
         converted = [_from_text(field, v, f"query parameter {name}") for v in values]
-        payload[field.json_name] = converted if field.is_repeated else converted[-1]
+        payload[field.json_name] = parameters[field.json_name] = (
+            converted if field.is_repeated else converted[-1]
+        )
+    checks.check_parameters("query", parameters)
     try:
         message = json_format.ParseDict(payload, route.request_class(), ignore_unknown_fields=True)
     except json_format.ParseError as error:

@@ -203,10 +203,13 @@ async def test_routes_are_503_and_readyz_503_while_a_backend_is_not_discovered()
     assert legacy.status_code == 503 and legacy.json()["status"] == "not ready"
 
 
+PERSON, IMAGE = "0b7e3f4a-55c1-4d2e-9a8b-1c2d3e4f5a6b", "7c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"
+
+
 async def test_status_rules_reach_the_wire() -> None:
     def created(request: Message) -> Message:
         response = persons_pb2.CreatePersonResponse()
-        response.person.name, response.person.id = request.name, "p1"
+        response.person.name, response.person.id = request.name, PERSON
         return response
 
     def image(request: Message) -> Message:
@@ -217,15 +220,15 @@ async def test_status_rules_reach_the_wire() -> None:
     client, stand_ins = make_app({"CreatePerson": created, "GetPersonImage": image})
     answer = await client.post("/api/persons", json={"name": "Ann", "metadata": {}})
     assert answer.status_code == 201 and answer.json()["name"] == "Ann"
-    deleted = await client.delete("/api/persons/p1")
+    deleted = await client.delete(f"/api/persons/{PERSON}")
     assert deleted.status_code == 204 and deleted.content == b""
-    assert stand_ins["DeletePerson"].calls[0][0].person_id == "p1"
-    raw = await client.get("/api/persons/p1/images/i9")
+    assert stand_ins["DeletePerson"].calls[0][0].person_id == PERSON
+    raw = await client.get(f"/api/persons/{PERSON}/images/{IMAGE}")
     assert raw.content == b"\xff\xd8raw" and raw.headers["content-type"] == "image/jpeg"
-    listed = await client.get("/api/persons/p1/images?page=2&size=5")
+    listed = await client.get(f"/api/persons/{PERSON}/images?page=2&size=5")
     assert listed.status_code == 200
     request = stand_ins["ListPersonImages"].calls[0][0]
-    assert (request.person_id, request.page, request.size) == ("p1", 2, 5)
+    assert (request.person_id, request.page, request.size) == (PERSON, 2, 5)
 
 
 async def test_healthz_openapi_docs_and_metrics() -> None:

@@ -122,6 +122,24 @@ def test_statuses_bodies_and_errors_follow_the_routes(document: dict[str, Any]) 
     assert set(paths["/api/search"]["post"]["responses"]) >= {"200", "201"}
     image = paths["/api/persons/{personId}/images/{imageId}"]["get"]["responses"]["200"]
     assert image["content"]["image/*"]["schema"] == {"type": "string", "format": "binary"}
+    assert set(paths["/api/groups"]["get"]["responses"]) == {
+        "200",
+        "400",
+        "401",
+        "403",
+        "404",
+        "429",
+        "500",
+        "503",
+        "504",
+    }
+    submit = paths["/api/v2/liveness/submit"]["post"]["responses"]
+    assert {"403", "409", "410", "413"} <= set(submit) and "401" not in submit  # signed, not keyed
+    assert submit["409"] == {"$ref": "#/components/responses/Error409"}
+    answers = document["components"]["responses"]
+    assert {r["content"]["application/json"]["schema"]["$ref"] for r in answers.values()} == {
+        "#/components/schemas/OperationLog"
+    }
     error = document["components"]["schemas"]["OperationLog"]
     assert set(error["properties"]) == {"statusCode", "type", "msg", "metadata"}
     assert paths["/api/healthz"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
@@ -138,3 +156,30 @@ def test_the_docs_page_lists_every_operation_and_loads_nothing_from_elsewhere(
             assert f"{method.upper()}</span> <code>{path}</code>" in page
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert "<code>images</code>" in page and "<code>detectAll</code>" in page
+
+
+def test_what_a_post_creates_links_to_the_operations_on_it(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    group = paths["/api/groups"]["post"]["responses"]["201"]["links"]
+    assert group["GetGroup"] == {
+        "operationId": "IdentificationService.GetGroup",
+        "parameters": {"path.groupId": "$response.body#/id"},
+    }
+    assert {"UpdateGroup", "DeleteGroup", "ListGroupPersons", "UpdateGroupPersons"} <= set(group)
+    person = paths["/api/persons"]["post"]["responses"]["201"]["links"]
+    assert {"GetPerson", "DeletePerson", "AddPersonImage"} <= set(person) and "GetPersonImage" not in person
+    image = paths["/api/persons/{personId}/images"]["post"]["responses"]["200"]["links"]["DeletePersonImage"]
+    assert image["parameters"] == {
+        "path.personId": "$request.path.personId",
+        "path.imageId": "$response.body#/id",
+    }
+    started = paths["/api/v2/liveness/start"]["post"]["responses"]["200"]["links"]
+    assert started["GetLivenessTransaction"]["parameters"] == {
+        "query.transactionId": "$response.body#/transactionId"
+    }
+    operation_ids = {op["operationId"] for item in paths.values() for op in item.values()}
+    answers = [
+        answer for item in paths.values() for op in item.values() for answer in op["responses"].values()
+    ]
+    linked = {link["operationId"] for answer in answers for link in answer.get("links", {}).values()}
+    assert linked <= operation_ids

@@ -52,8 +52,9 @@ def test_match_body_becomes_the_request_and_unknown_keys_are_ignored() -> None:
 
 
 def test_path_variable_binds_to_the_field_with_that_json_name() -> None:
-    request = build("PUT", "/api/persons/{personId}", {"name": "Ann"}, path={"personId": "p-1"})
-    assert request.person_id == "p-1" and request.name == "Ann"
+    person = "0b7e3f4a-55c1-4d2e-9a8b-1c2d3e4f5a6b"
+    request = build("PUT", "/api/persons/{personId}", {"name": "Ann"}, path={"personId": person})
+    assert request.person_id == person and request.name == "Ann"
 
 
 def test_query_strings_are_converted_by_field_type() -> None:
@@ -67,9 +68,10 @@ def test_query_strings_are_converted_by_field_type() -> None:
 
 
 def test_search_body_is_the_parameters_field_and_cannot_set_with_images() -> None:
-    body = {"limit": 3, "threshold": 0.5, "groupIds": ["g1"], "withImages": True}
+    group = "0b7e3f4a-55c1-4d2e-9a8b-1c2d3e4f5a6b"
+    body = {"limit": 3, "threshold": 0.5, "groupIds": [group], "withImages": True, "image": {"imageUrl": "x"}}
     search = build("POST", "/api/search", body)
-    assert search.parameters.limit == 3 and list(search.parameters.group_ids) == ["g1"]
+    assert search.parameters.limit == 3 and list(search.parameters.group_ids) == [group]
     assert search.with_images is False
 
 
@@ -80,7 +82,7 @@ def test_a_query_string_of_the_wrong_type_is_a_clear_400() -> None:
 
 def test_a_bad_bool_in_the_query_names_what_is_expected() -> None:
     with pytest.raises(InvalidRequestError, match="withImages: expected true or false, got 'yes'"):
-        build("POST", "/api/search", {}, query=[("withImages", "yes")])
+        build("POST", "/api/search", {"image": {"imageUrl": "x"}}, query=[("withImages", "yes")])
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"visage/common/v1/annotations.proto\x12\x10visage.common.v1\x1a google/protobuf/descriptor.proto*|\n\x06\x41\x63\x63\x65ss\x12\x16\n\x12\x41\x43\x43\x45SS_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43\x43\x45SS_READ\x10\x01\x12\x10\n\x0c\x41\x43\x43\x45SS_WRITE\x10\x02\x12\x10\n\x0c\x41\x43\x43\x45SS_ADMIN\x10\x03\x12\x12\n\x0e\x41\x43\x43\x45SS_CAPTURE\x10\x04\x12\x11\n\rACCESS_SIGNED\x10\x05:=\n\x13http_success_status\x12\x1e.google.protobuf.MethodOptions\x18\x9d\x8f\x03 \x01(\x05:S\n\x0frequired_access\x12\x1e.google.protobuf.MethodOptions\x18\x9f\x8f\x03 \x01(\x0e\x32\x18.visage.common.v1.Access:;\n\x12http_status_if_set\x12\x1d.google.protobuf.FieldOptions\x18\x9e\x8f\x03 \x01(\x05:P\n\raccess_if_set\x12\x1d.google.protobuf.FieldOptions\x18\xa0\x8f\x03 \x01(\x0e\x32\x18.visage.common.v1.AccessBo\n\x1c\x63om.example.visage.common.v1P\x01Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\xaa\x02\x10Visage.Common.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"visage/common/v1/annotations.proto\x12\x10visage.common.v1\x1a google/protobuf/descriptor.proto\"\xc5\x02\n\nFieldRules\x12\x10\n\x08required\x18\x01 \x01(\x08\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\x12\x0f\n\x07pattern\x18\x03 \x01(\t\x12\x17\n\nmin_length\x18\x04 \x01(\rH\x00\x88\x01\x01\x12\x17\n\nmax_length\x18\x05 \x01(\rH\x01\x88\x01\x01\x12\x14\n\x07minimum\x18\x06 \x01(\x01H\x02\x88\x01\x01\x12\x14\n\x07maximum\x18\x07 \x01(\x01H\x03\x88\x01\x01\x12\x16\n\tmin_items\x18\x08 \x01(\rH\x04\x88\x01\x01\x12\x16\n\tmax_items\x18\t \x01(\rH\x05\x88\x01\x01\x12\x0f\n\x07\x61llowed\x18\n \x03(\t\x12\x13\n\x0bresult_code\x18\x0b \x01(\x05\x42\r\n\x0b_min_lengthB\r\n\x0b_max_lengthB\n\n\x08_minimumB\n\n\x08_maximumB\x0c\n\n_min_itemsB\x0c\n\n_max_items*|\n\x06\x41\x63\x63\x65ss\x12\x16\n\x12\x41\x43\x43\x45SS_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41\x43\x43\x45SS_READ\x10\x01\x12\x10\n\x0c\x41\x43\x43\x45SS_WRITE\x10\x02\x12\x10\n\x0c\x41\x43\x43\x45SS_ADMIN\x10\x03\x12\x12\n\x0e\x41\x43\x43\x45SS_CAPTURE\x10\x04\x12\x11\n\rACCESS_SIGNED\x10\x05:=\n\x13http_success_status\x12\x1e.google.protobuf.MethodOptions\x18\x9d\x8f\x03 \x01(\x05:S\n\x0frequired_access\x12\x1e.google.protobuf.MethodOptions\x18\x9f\x8f\x03 \x01(\x0e\x32\x18.visage.common.v1.Access:;\n\x11http_error_status\x12\x1e.google.protobuf.MethodOptions\x18\xa2\x8f\x03 \x03(\x05:;\n\x12http_status_if_set\x12\x1d.google.protobuf.FieldOptions\x18\x9e\x8f\x03 \x01(\x05:P\n\raccess_if_set\x12\x1d.google.protobuf.FieldOptions\x18\xa0\x8f\x03 \x01(\x0e\x32\x18.visage.common.v1.Access:L\n\x05rules\x12\x1d.google.protobuf.FieldOptions\x18\xa1\x8f\x03 \x01(\x0b\x32\x1c.visage.common.v1.FieldRules:9\n\x0e\x65xactly_one_of\x12\x1f.google.protobuf.MessageOptions\x18\xa3\x8f\x03 \x03(\tBo\n\x1c\x63om.example.visage.common.v1P\x01Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\xaa\x02\x10Visage.Common.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,6 +33,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.common.v1.annotation
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\034com.example.visage.common.v1P\001Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\252\002\020Visage.Common.V1'
-  _globals['_ACCESS']._serialized_start=90
-  _globals['_ACCESS']._serialized_end=214
+  _globals['_ACCESS']._serialized_start=418
+  _globals['_ACCESS']._serialized_end=542
+  _globals['_FIELDRULES']._serialized_start=91
+  _globals['_FIELDRULES']._serialized_end=416
 # @@protoc_insertion_point(module_scope)

@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from visage.common.v1 import annotations_pb2 as visage_dot_common_dot_v1_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cvisage/common/v1/image.proto\x12\x10visage.common.v1\"S\n\x11OutputImageParams\x12\x18\n\x10\x62\x61\x63kground_color\x18\x01 \x03(\x05\x12$\n\x04\x63rop\x18\x02 \x01(\x0b\x32\x16.visage.common.v1.Crop\"\x83\x01\n\x04\x43rop\x12\x11\n\x04type\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x11\n\tpad_color\x18\x02 \x03(\x05\x12\x0c\n\x04size\x18\x03 \x03(\x05\x12%\n\x14return_original_rect\x18\x04 \x01(\x08\x42\x02\x18\x01H\x01\x88\x01\x01\x42\x07\n\x05_typeB\x17\n\x15_return_original_rect*\xf7\x01\n\x0bImageSource\x12\x1c\n\x18IMAGE_SOURCE_UNSPECIFIED\x10\x00\x12!\n\x1dIMAGE_SOURCE_DOCUMENT_PRINTED\x10\x01\x12\x1e\n\x1aIMAGE_SOURCE_DOCUMENT_RFID\x10\x02\x12\x15\n\x11IMAGE_SOURCE_LIVE\x10\x03\x12#\n\x1fIMAGE_SOURCE_DOCUMENT_WITH_LIVE\x10\x04\x12\x19\n\x15IMAGE_SOURCE_EXTERNAL\x10\x05\x12\x16\n\x12IMAGE_SOURCE_GHOST\x10\x06\x12\x18\n\x14IMAGE_SOURCE_BARCODE\x10\x07\x42o\n\x1c\x63om.example.visage.common.v1P\x01Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\xaa\x02\x10Visage.Common.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cvisage/common/v1/image.proto\x12\x10visage.common.v1\x1a\"visage/common/v1/annotations.proto\"o\n\x11OutputImageParams\x12\x34\n\x10\x62\x61\x63kground_color\x18\x01 \x03(\x05\x42\x1a\x8a\xfa\x18\x16\x31\x00\x00\x00\x00\x00\x00\x00\x00\x39\x00\x00\x00\x00\x00\xe0o@@\x03H\x03\x12$\n\x04\x63rop\x18\x02 \x01(\x0b\x32\x16.visage.common.v1.Crop\"\xd3\x01\n\x04\x43rop\x12)\n\x04type\x18\x01 \x01(\x05\x42\x16\x8a\xfa\x18\x12\x31\x00\x00\x00\x00\x00\x00\x00\x00\x39\x00\x00\x00\x00\x00\x00\x10@H\x00\x88\x01\x01\x12-\n\tpad_color\x18\x02 \x03(\x05\x42\x1a\x8a\xfa\x18\x16\x31\x00\x00\x00\x00\x00\x00\x00\x00\x39\x00\x00\x00\x00\x00\xe0o@@\x03H\x03\x12(\n\x04size\x18\x03 \x03(\x05\x42\x1a\x8a\xfa\x18\x16\x31\x00\x00\x00\x00\x00\x00\xf0?9\x00\x00\x00\x00\x00\x00\xb0@@\x02H\x02\x12%\n\x14return_original_rect\x18\x04 \x01(\x08\x42\x02\x18\x01H\x01\x88\x01\x01\x42\x07\n\x05_typeB\x17\n\x15_return_original_rect*\xf7\x01\n\x0bImageSource\x12\x1c\n\x18IMAGE_SOURCE_UNSPECIFIED\x10\x00\x12!\n\x1dIMAGE_SOURCE_DOCUMENT_PRINTED\x10\x01\x12\x1e\n\x1aIMAGE_SOURCE_DOCUMENT_RFID\x10\x02\x12\x15\n\x11IMAGE_SOURCE_LIVE\x10\x03\x12#\n\x1fIMAGE_SOURCE_DOCUMENT_WITH_LIVE\x10\x04\x12\x19\n\x15IMAGE_SOURCE_EXTERNAL\x10\x05\x12\x16\n\x12IMAGE_SOURCE_GHOST\x10\x06\x12\x18\n\x14IMAGE_SOURCE_BARCODE\x10\x07\x42o\n\x1c\x63om.example.visage.common.v1P\x01Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\xaa\x02\x10Visage.Common.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,12 +33,20 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.common.v1.image_pb2'
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\034com.example.visage.common.v1P\001Z:github.com/example/visage/gen/go/visage/common/v1;commonv1\252\002\020Visage.Common.V1'
+  _globals['_OUTPUTIMAGEPARAMS'].fields_by_name['background_color']._loaded_options = None
+  _globals['_OUTPUTIMAGEPARAMS'].fields_by_name['background_color']._serialized_options = b'\212\372\030\0261\000\000\000\000\000\000\000\0009\000\000\000\000\000\340o@@\003H\003'
+  _globals['_CROP'].fields_by_name['type']._loaded_options = None
+  _globals['_CROP'].fields_by_name['type']._serialized_options = b'\212\372\030\0221\000\000\000\000\000\000\000\0009\000\000\000\000\000\000\020@'
+  _globals['_CROP'].fields_by_name['pad_color']._loaded_options = None
+  _globals['_CROP'].fields_by_name['pad_color']._serialized_options = b'\212\372\030\0261\000\000\000\000\000\000\000\0009\000\000\000\000\000\340o@@\003H\003'
+  _globals['_CROP'].fields_by_name['size']._loaded_options = None
+  _globals['_CROP'].fields_by_name['size']._serialized_options = b'\212\372\030\0261\000\000\000\000\000\000\360?9\000\000\000\000\000\000\260@@\002H\002'
   _globals['_CROP'].fields_by_name['return_original_rect']._loaded_options = None
   _globals['_CROP'].fields_by_name['return_original_rect']._serialized_options = b'\030\001'
-  _globals['_IMAGESOURCE']._serialized_start=270
-  _globals['_IMAGESOURCE']._serialized_end=517
-  _globals['_OUTPUTIMAGEPARAMS']._serialized_start=50
-  _globals['_OUTPUTIMAGEPARAMS']._serialized_end=133
-  _globals['_CROP']._serialized_start=136
-  _globals['_CROP']._serialized_end=267
+  _globals['_IMAGESOURCE']._serialized_start=414
+  _globals['_IMAGESOURCE']._serialized_end=661
+  _globals['_OUTPUTIMAGEPARAMS']._serialized_start=86
+  _globals['_OUTPUTIMAGEPARAMS']._serialized_end=197
+  _globals['_CROP']._serialized_start=200
+  _globals['_CROP']._serialized_end=411
 # @@protoc_insertion_point(module_scope)

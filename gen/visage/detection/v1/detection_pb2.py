@@ -29,7 +29,7 @@ from visage.detection.v1 import assessment_pb2 as visage_dot_detection_dot_v1_do
 from visage.detection.v1 import params_pb2 as visage_dot_detection_dot_v1_dot_params__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#visage/detection/v1/detection.proto\x12\x13visage.detection.v1\x1a\x1cgoogle/api/annotations.proto\x1a\"visage/common/v1/annotations.proto\x1a\x1fvisage/common/v1/geometry.proto\x1a$visage/detection/v1/assessment.proto\x1a visage/detection/v1/params.proto\"\xae\x01\n\rDetectRequest\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\x38\n\rprocess_param\x18\x02 \x01(\x0b\x32!.visage.detection.v1.ProcessParam\x12\r\n\x05image\x18\x03 \x01(\x0c\x12\x0e\n\x06tenant\x18\x04 \x01(\t\x12\x0b\n\x03\x65nv\x18\x05 \x01(\t\x12\x1b\n\nthumbnails\x18\x06 \x01(\x08\x42\x02\x18\x01H\x00\x88\x01\x01\x42\r\n\x0b_thumbnails\"R\n\x0e\x44\x65tectResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x32\n\x07results\x18\x02 \x01(\x0b\x32!.visage.detection.v1.DetectResult\"\xab\x01\n\x0c\x44\x65tectResult\x12\x32\n\ndetections\x18\x01 \x03(\x0b\x32\x1e.visage.detection.v1.Detection\x12\x15\n\rdetector_type\x18\x02 \x01(\x05\x12\x16\n\x0elandmarks_type\x18\x03 \x01(\x05\x12\x15\n\x08scenario\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x0c\x65lapsed_time\x18\x05 \x01(\x02\x42\x0b\n\t_scenario\"\xd6\x01\n\tDetection\x12\x11\n\x04\x63rop\x18\x01 \x01(\x0cH\x00\x88\x01\x01\x12<\n\nattributes\x18\x02 \x01(\x0b\x32(.visage.detection.v1.DetectionAttributes\x12*\n\tlandmarks\x18\x03 \x03(\x0b\x32\x17.visage.common.v1.Point\x12\x36\n\x07quality\x18\x04 \x01(\x0b\x32%.visage.detection.v1.DetectionQuality\x12\x0b\n\x03roi\x18\x05 \x03(\x02\x42\x07\n\x05_crop2\x81\x01\n\x10\x44\x65tectionService\x12m\n\x06\x44\x65tect\x12\".visage.detection.v1.DetectRequest\x1a#.visage.detection.v1.DetectResponse\"\x1a\xf8\xf9\x18\x01\x82\xd3\xe4\x93\x02\x10\"\x0b/api/detect:\x01*B{\n\x1f\x63om.example.visage.detection.v1P\x01Z@github.com/example/visage/gen/go/visage/detection/v1;detectionv1\xaa\x02\x13Visage.Detection.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#visage/detection/v1/detection.proto\x12\x13visage.detection.v1\x1a\x1cgoogle/api/annotations.proto\x1a\"visage/common/v1/annotations.proto\x1a\x1fvisage/common/v1/geometry.proto\x1a$visage/detection/v1/assessment.proto\x1a visage/detection/v1/params.proto\"\xba\x01\n\rDetectRequest\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\x38\n\rprocess_param\x18\x02 \x01(\x0b\x32!.visage.detection.v1.ProcessParam\x12\x19\n\x05image\x18\x03 \x01(\x0c\x42\n\x8a\xfa\x18\x06\x08\x01 \x01X\x01\x12\x0e\n\x06tenant\x18\x04 \x01(\t\x12\x0b\n\x03\x65nv\x18\x05 \x01(\t\x12\x1b\n\nthumbnails\x18\x06 \x01(\x08\x42\x02\x18\x01H\x00\x88\x01\x01\x42\r\n\x0b_thumbnails\"R\n\x0e\x44\x65tectResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x32\n\x07results\x18\x02 \x01(\x0b\x32!.visage.detection.v1.DetectResult\"\xab\x01\n\x0c\x44\x65tectResult\x12\x32\n\ndetections\x18\x01 \x03(\x0b\x32\x1e.visage.detection.v1.Detection\x12\x15\n\rdetector_type\x18\x02 \x01(\x05\x12\x16\n\x0elandmarks_type\x18\x03 \x01(\x05\x12\x15\n\x08scenario\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x14\n\x0c\x65lapsed_time\x18\x05 \x01(\x02\x42\x0b\n\t_scenario\"\xd6\x01\n\tDetection\x12\x11\n\x04\x63rop\x18\x01 \x01(\x0cH\x00\x88\x01\x01\x12<\n\nattributes\x18\x02 \x01(\x0b\x32(.visage.detection.v1.DetectionAttributes\x12*\n\tlandmarks\x18\x03 \x03(\x0b\x32\x17.visage.common.v1.Point\x12\x36\n\x07quality\x18\x04 \x01(\x0b\x32%.visage.detection.v1.DetectionQuality\x12\x0b\n\x03roi\x18\x05 \x03(\x02\x42\x07\n\x05_crop2\x81\x01\n\x10\x44\x65tectionService\x12m\n\x06\x44\x65tect\x12\".visage.detection.v1.DetectRequest\x1a#.visage.detection.v1.DetectResponse\"\x1a\xf8\xf9\x18\x01\x82\xd3\xe4\x93\x02\x10\"\x0b/api/detect:\x01*B{\n\x1f\x63om.example.visage.detection.v1P\x01Z@github.com/example/visage/gen/go/visage/detection/v1;detectionv1\xaa\x02\x13Visage.Detection.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,18 +37,20 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.detection.v1.detecti
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\037com.example.visage.detection.v1P\001Z@github.com/example/visage/gen/go/visage/detection/v1;detectionv1\252\002\023Visage.Detection.V1'
+  _globals['_DETECTREQUEST'].fields_by_name['image']._loaded_options = None
+  _globals['_DETECTREQUEST'].fields_by_name['image']._serialized_options = b'\212\372\030\006\010\001 \001X\001'
   _globals['_DETECTREQUEST'].fields_by_name['thumbnails']._loaded_options = None
   _globals['_DETECTREQUEST'].fields_by_name['thumbnails']._serialized_options = b'\030\001'
   _globals['_DETECTIONSERVICE'].methods_by_name['Detect']._loaded_options = None
   _globals['_DETECTIONSERVICE'].methods_by_name['Detect']._serialized_options = b'\370\371\030\001\202\323\344\223\002\020\"\013/api/detect:\001*'
   _globals['_DETECTREQUEST']._serialized_start=232
-  _globals['_DETECTREQUEST']._serialized_end=406
-  _globals['_DETECTRESPONSE']._serialized_start=408
-  _globals['_DETECTRESPONSE']._serialized_end=490
-  _globals['_DETECTRESULT']._serialized_start=493
-  _globals['_DETECTRESULT']._serialized_end=664
-  _globals['_DETECTION']._serialized_start=667
-  _globals['_DETECTION']._serialized_end=881
-  _globals['_DETECTIONSERVICE']._serialized_start=884
-  _globals['_DETECTIONSERVICE']._serialized_end=1013
+  _globals['_DETECTREQUEST']._serialized_end=418
+  _globals['_DETECTRESPONSE']._serialized_start=420
+  _globals['_DETECTRESPONSE']._serialized_end=502
+  _globals['_DETECTRESULT']._serialized_start=505
+  _globals['_DETECTRESULT']._serialized_end=676
+  _globals['_DETECTION']._serialized_start=679
+  _globals['_DETECTION']._serialized_end=893
+  _globals['_DETECTIONSERVICE']._serialized_start=896
+  _globals['_DETECTIONSERVICE']._serialized_end=1025
 # @@protoc_insertion_point(module_scope)

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from visage.common.v1 import annotations_pb2 as visage_dot_common_dot_v1_dot_annotations__pb2
 from visage.common.v1 import image_pb2 as visage_dot_common_dot_v1_dot_image__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n visage/detection/v1/params.proto\x12\x13visage.detection.v1\x1a\x1cvisage/common/v1/image.proto\"\x9c\x02\n\x0cProcessParam\x12\x15\n\x08scenario\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x1e\n\x11only_central_face\x18\x02 \x01(\x08H\x01\x88\x01\x01\x12@\n\x13output_image_params\x18\x03 \x01(\x0b\x32#.visage.common.v1.OutputImageParams\x12\x34\n\x07quality\x18\x04 \x01(\x0b\x32#.visage.detection.v1.QualityRequest\x12:\n\nattributes\x18\x05 \x01(\x0b\x32&.visage.detection.v1.AttributesRequestB\x0b\n\t_scenarioB\x14\n\x12_only_central_face\"d\n\x0eQualityRequest\x12\x1e\n\x16\x62\x61\x63kground_match_color\x18\x01 \x03(\x05\x12\x32\n\x06\x63onfig\x18\x02 \x03(\x0b\x32\".visage.detection.v1.QualityConfig\",\n\rQualityConfig\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05range\x18\x02 \x03(\x02\"I\n\x11\x41ttributesRequest\x12\x34\n\x06\x63onfig\x18\x01 \x03(\x0b\x32$.visage.detection.v1.AttributeConfig\"\x1f\n\x0f\x41ttributeConfig\x12\x0c\n\x04name\x18\x01 \x01(\tB{\n\x1f\x63om.example.visage.detection.v1P\x01Z@github.com/example/visage/gen/go/visage/detection/v1;detectionv1\xaa\x02\x13Visage.Detection.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n visage/detection/v1/params.proto\x12\x13visage.detection.v1\x1a\"visage/common/v1/annotations.proto\x1a\x1cvisage/common/v1/image.proto\"\x9c\x02\n\x0cProcessParam\x12\x15\n\x08scenario\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x1e\n\x11only_central_face\x18\x02 \x01(\x08H\x01\x88\x01\x01\x12@\n\x13output_image_params\x18\x03 \x01(\x0b\x32#.visage.common.v1.OutputImageParams\x12\x34\n\x07quality\x18\x04 \x01(\x0b\x32#.visage.detection.v1.QualityRequest\x12:\n\nattributes\x18\x05 \x01(\x0b\x32&.visage.detection.v1.AttributesRequestB\x0b\n\t_scenarioB\x14\n\x12_only_central_face\"\x80\x01\n\x0eQualityRequest\x12:\n\x16\x62\x61\x63kground_match_color\x18\x01 \x03(\x05\x42\x1a\x8a\xfa\x18\x16\x31\x00\x00\x00\x00\x00\x00\x00\x00\x39\x00\x00\x00\x00\x00\xe0o@@\x03H\x03\x12\x32\n\x06\x63onfig\x18\x02 \x03(\x0b\x32\".visage.detection.v1.QualityConfig\"\x9e\x06\n\rQualityConfig\x12\xf1\x05\n\x04name\x18\x01 \x01(\tB\xe2\x05\x8a\xfa\x18\xdd\x05\x08\x01R\nImageWidthR\x0bImageHeightR\x12ImageWidthToHeightR\x13ImageChannelsNumberR\x0cPaddingRatioR\x1e\x46\x61\x63\x65MidPointHorizontalPositionR\x1c\x46\x61\x63\x65MidPointVerticalPositionR\x0eHeadWidthRatioR\x0fHeadHeightRatioR\x0c\x45yesDistanceR\x03YawR\x05PitchR\x04RollR\tBlurLevelR\nNoiseLevelR\x0e\x45yeRightClosedR\rEyeLeftClosedR\x10\x45yeRightOccludedR\x0f\x45yeLeftOccludedR\x07\x45yesRedR\x17\x45yeRightCoveredWithHairR\x16\x45yeLeftCoveredWithHairR\x07OffGazeR\x10\x46\x61\x63\x65\x44ynamicRangeR\x11UnnaturalSkinToneR\x07TooDarkR\x08TooLightR\tFaceGlareR\rShadowsOnFaceR\x0b\x44\x61rkGlassesR\x13ReflectionOnGlassesR\x0e\x46ramesTooHeavyR\x0c\x46\x61\x63\x65OccludedR\x0cHeadCoveringR\x14\x42\x61\x63kgroundUniformityR\x13ShadowsOnBackgroundR\nOtherFacesR\rShouldersPoseR\x0f\x45xpressionLevelR\tMouthOpenR\x10\x46oreheadCoveringR\x05SmileR\x0cStrongMakeupR\nHeadphonesR\x0bMedicalMaskR\x14\x42\x61\x63kgroundColorMatchR\x07\x41rtFaceR\rContactLenses\x12\x19\n\x05range\x18\x02 \x03(\x02\x42\n\x8a\xfa\x18\x06\x08\x01@\x02H\x02\"I\n\x11\x41ttributesRequest\x12\x34\n\x06\x63onfig\x18\x01 \x03(\x0b\x32$.visage.detection.v1.AttributeConfig\"\xb4\x01\n\x0f\x41ttributeConfig\x12\xa0\x01\n\x04name\x18\x01 \x01(\tB\x91\x01\x8a\xfa\x18\x8c\x01\x08\x01R\x03\x41geR\x07\x45motionR\x07\x45yeLeftR\x08\x45yeRightR\x05SmileR\x07GlassesR\x0cHeadCoveringR\x10\x46oreheadCoveringR\x05MouthR\x0bMedicalMaskR\tOcclusionR\x0cStrongMakeupR\nHeadphonesB{\n\x1f\x63om.example.visage.detection.v1P\x01Z@github.com/example/visage/gen/go/visage/detection/v1;detectionv1\xaa\x02\x13Visage.Detection.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,14 +34,22 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.detection.v1.params_
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\037com.example.visage.detection.v1P\001Z@github.com/example/visage/gen/go/visage/detection/v1;detectionv1\252\002\023Visage.Detection.V1'
-  _globals['_PROCESSPARAM']._serialized_start=88
-  _globals['_PROCESSPARAM']._serialized_end=372
-  _globals['_QUALITYREQUEST']._serialized_start=374
-  _globals['_QUALITYREQUEST']._serialized_end=474
-  _globals['_QUALITYCONFIG']._serialized_start=476
-  _globals['_QUALITYCONFIG']._serialized_end=520
-  _globals['_ATTRIBUTESREQUEST']._serialized_start=522
-  _globals['_ATTRIBUTESREQUEST']._serialized_end=595
-  _globals['_ATTRIBUTECONFIG']._serialized_start=597
-  _globals['_ATTRIBUTECONFIG']._serialized_end=628
+  _globals['_QUALITYREQUEST'].fields_by_name['background_match_color']._loaded_options = None
+  _globals['_QUALITYREQUEST'].fields_by_name['background_match_color']._serialized_options = b'\212\372\030\0261\000\000\000\000\000\000\000\0009\000\000\000\000\000\340o@@\003H\003'
+  _globals['_QUALITYCONFIG'].fields_by_name['name']._loaded_options = None
+  _globals['_QUALITYCONFIG'].fields_by_name['name']._serialized_options = b'\212\372\030\335\005\010\001R\nImageWidthR\013ImageHeightR\022ImageWidthToHeightR\023ImageChannelsNumberR\014PaddingRatioR\036FaceMidPointHorizontalPositionR\034FaceMidPointVerticalPositionR\016HeadWidthRatioR\017HeadHeightRatioR\014EyesDistanceR\003YawR\005PitchR\004RollR\tBlurLevelR\nNoiseLevelR\016EyeRightClosedR\rEyeLeftClosedR\020EyeRightOccludedR\017EyeLeftOccludedR\007EyesRedR\027EyeRightCoveredWithHairR\026EyeLeftCoveredWithHairR\007OffGazeR\020FaceDynamicRangeR\021UnnaturalSkinToneR\007TooDarkR\010TooLightR\tFaceGlareR\rShadowsOnFaceR\013DarkGlassesR\023ReflectionOnGlassesR\016FramesTooHeavyR\014FaceOccludedR\014HeadCoveringR\024BackgroundUniformityR\023ShadowsOnBackgroundR\nOtherFacesR\rShouldersPoseR\017ExpressionLevelR\tMouthOpenR\020ForeheadCoveringR\005SmileR\014StrongMakeupR\nHeadphonesR\013MedicalMaskR\024BackgroundColorMatchR\007ArtFaceR\rContactLenses'
+  _globals['_QUALITYCONFIG'].fields_by_name['range']._loaded_options = None
+  _globals['_QUALITYCONFIG'].fields_by_name['range']._serialized_options = b'\212\372\030\006\010\001@\002H\002'
+  _globals['_ATTRIBUTECONFIG'].fields_by_name['name']._loaded_options = None
+  _globals['_ATTRIBUTECONFIG'].fields_by_name['name']._serialized_options = b'\212\372\030\214\001\010\001R\003AgeR\007EmotionR\007EyeLeftR\010EyeRightR\005SmileR\007GlassesR\014HeadCoveringR\020ForeheadCoveringR\005MouthR\013MedicalMaskR\tOcclusionR\014StrongMakeupR\nHeadphones'
+  _globals['_PROCESSPARAM']._serialized_start=124
+  _globals['_PROCESSPARAM']._serialized_end=408
+  _globals['_QUALITYREQUEST']._serialized_start=411
+  _globals['_QUALITYREQUEST']._serialized_end=539
+  _globals['_QUALITYCONFIG']._serialized_start=542
+  _globals['_QUALITYCONFIG']._serialized_end=1340
+  _globals['_ATTRIBUTESREQUEST']._serialized_start=1342
+  _globals['_ATTRIBUTESREQUEST']._serialized_end=1415
+  _globals['_ATTRIBUTECONFIG']._serialized_start=1418
+  _globals['_ATTRIBUTECONFIG']._serialized_end=1598
 # @@protoc_insertion_point(module_scope)

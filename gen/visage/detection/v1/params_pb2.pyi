@@ -1,3 +1,4 @@
+from visage.common.v1 import annotations_pb2 as _annotations_pb2
 from visage.common.v1 import image_pb2 as _image_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor

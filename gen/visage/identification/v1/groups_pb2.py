@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from visage.common.v1 import annotations_pb2 as visage_dot_common_dot_v1_dot_annotations__pb2
 from visage.identification.v1 import records_pb2 as visage_dot_identification_dot_v1_dot_records__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%visage/identification/v1/groups.proto\x12\x18visage.identification.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a&visage/identification/v1/records.proto\"K\n\x11ListGroupsRequest\x12\x11\n\x04page\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x11\n\x04size\x18\x02 \x01(\x05H\x01\x88\x01\x01\x42\x07\n\x05_pageB\x07\n\x05_size\"g\n\x12ListGroupsResponse\x12.\n\x05items\x18\x01 \x03(\x0b\x32\x1f.visage.identification.v1.Group\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x13\n\x0btotal_pages\x18\x03 \x01(\x05\"Z\n\x12\x43reateGroupRequest\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"E\n\x13\x43reateGroupResponse\x12.\n\x05group\x18\x01 \x01(\x0b\x32\x1f.visage.identification.v1.Group\"#\n\x0fGetGroupRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\"B\n\x10GetGroupResponse\x12.\n\x05group\x18\x01 \x01(\x0b\x32\x1f.visage.identification.v1.Group\"l\n\x12UpdateGroupRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x15\n\x13UpdateGroupResponse\"&\n\x12\x44\x65leteGroupRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteGroupResponse\"c\n\x17ListGroupPersonsRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\x04page\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x11\n\x04size\x18\x03 \x01(\x05H\x01\x88\x01\x01\x42\x07\n\x05_pageB\x07\n\x05_size\"n\n\x18ListGroupPersonsResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .visage.identification.v1.Person\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x13\n\x0btotal_pages\x18\x03 \x01(\x05\"V\n\x19UpdateGroupPersonsRequest\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x11\n\tadd_items\x18\x02 \x03(\t\x12\x14\n\x0cremove_items\x18\x03 \x03(\t\"\x1c\n\x1aUpdateGroupPersonsResponseB\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%visage/identification/v1/groups.proto\x12\x18visage.identification.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\x1a&visage/identification/v1/records.proto\"r\n\x11ListGroupsRequest\x12 \n\x04page\x18\x01 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x00\x88\x01\x01\x12)\n\x04size\x18\x02 \x01(\x05\x42\x16\x8a\xfa\x18\x12\x31\x00\x00\x00\x00\x00\x00\xf0?9\x00\x00\x00\x00\x00\x88\xc3@H\x01\x88\x01\x01\x42\x07\n\x05_pageB\x07\n\x05_size\"g\n\x12ListGroupsResponse\x12.\n\x05items\x18\x01 \x03(\x0b\x32\x1f.visage.identification.v1.Group\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x13\n\x0btotal_pages\x18\x03 \x01(\x05\"f\n\x12\x43reateGroupRequest\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12\x18\n\x04name\x18\x02 \x01(\tB\n\x8a\xfa\x18\x06\x08\x01\x1a\x02\\S\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"E\n\x13\x43reateGroupResponse\x12.\n\x05group\x18\x01 \x01(\x0b\x32\x1f.visage.identification.v1.Group\"/\n\x0fGetGroupRequest\x12\x1c\n\x08group_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\"B\n\x10GetGroupResponse\x12.\n\x05group\x18\x01 \x01(\x0b\x32\x1f.visage.identification.v1.Group\"\x84\x01\n\x12UpdateGroupRequest\x12\x1c\n\x08group_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12\x18\n\x04name\x18\x03 \x01(\tB\n\x8a\xfa\x18\x06\x08\x01\x1a\x02\\S\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x15\n\x13UpdateGroupResponse\"2\n\x12\x44\x65leteGroupRequest\x12\x1c\n\x08group_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\"\x15\n\x13\x44\x65leteGroupResponse\"\x96\x01\n\x17ListGroupPersonsRequest\x12\x1c\n\x08group_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12 \n\x04page\x18\x02 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x00\x88\x01\x01\x12)\n\x04size\x18\x03 \x01(\x05\x42\x16\x8a\xfa\x18\x12\x31\x00\x00\x00\x00\x00\x00\xf0?9\x00\x00\x00\x00\x00\x88\xc3@H\x01\x88\x01\x01\x42\x07\n\x05_pageB\x07\n\x05_size\"n\n\x18ListGroupPersonsResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .visage.identification.v1.Person\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x13\n\x0btotal_pages\x18\x03 \x01(\x05\"z\n\x19UpdateGroupPersonsRequest\x12\x1c\n\x08group_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12\x1d\n\tadd_items\x18\x02 \x03(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12 \n\x0cremove_items\x18\x03 \x03(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\"\x1c\n\x1aUpdateGroupPersonsResponseB\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,32 +35,58 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.identification.v1.gr
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n$com.example.visage.identification.v1P\001ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\252\002\030Visage.Identification.V1'
-  _globals['_LISTGROUPSREQUEST']._serialized_start=137
-  _globals['_LISTGROUPSREQUEST']._serialized_end=212
-  _globals['_LISTGROUPSRESPONSE']._serialized_start=214
-  _globals['_LISTGROUPSRESPONSE']._serialized_end=317
-  _globals['_CREATEGROUPREQUEST']._serialized_start=319
-  _globals['_CREATEGROUPREQUEST']._serialized_end=409
-  _globals['_CREATEGROUPRESPONSE']._serialized_start=411
-  _globals['_CREATEGROUPRESPONSE']._serialized_end=480
-  _globals['_GETGROUPREQUEST']._serialized_start=482
-  _globals['_GETGROUPREQUEST']._serialized_end=517
-  _globals['_GETGROUPRESPONSE']._serialized_start=519
-  _globals['_GETGROUPRESPONSE']._serialized_end=585
-  _globals['_UPDATEGROUPREQUEST']._serialized_start=587
-  _globals['_UPDATEGROUPREQUEST']._serialized_end=695
-  _globals['_UPDATEGROUPRESPONSE']._serialized_start=697
-  _globals['_UPDATEGROUPRESPONSE']._serialized_end=718
-  _globals['_DELETEGROUPREQUEST']._serialized_start=720
-  _globals['_DELETEGROUPREQUEST']._serialized_end=758
-  _globals['_DELETEGROUPRESPONSE']._serialized_start=760
-  _globals['_DELETEGROUPRESPONSE']._serialized_end=781
-  _globals['_LISTGROUPPERSONSREQUEST']._serialized_start=783
-  _globals['_LISTGROUPPERSONSREQUEST']._serialized_end=882
-  _globals['_LISTGROUPPERSONSRESPONSE']._serialized_start=884
-  _globals['_LISTGROUPPERSONSRESPONSE']._serialized_end=994
-  _globals['_UPDATEGROUPPERSONSREQUEST']._serialized_start=996
-  _globals['_UPDATEGROUPPERSONSREQUEST']._serialized_end=1082
-  _globals['_UPDATEGROUPPERSONSRESPONSE']._serialized_start=1084
-  _globals['_UPDATEGROUPPERSONSRESPONSE']._serialized_end=1112
+  _globals['_LISTGROUPSREQUEST'].fields_by_name['page']._loaded_options = None
+  _globals['_LISTGROUPSREQUEST'].fields_by_name['page']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_LISTGROUPSREQUEST'].fields_by_name['size']._loaded_options = None
+  _globals['_LISTGROUPSREQUEST'].fields_by_name['size']._serialized_options = b'\212\372\030\0221\000\000\000\000\000\000\360?9\000\000\000\000\000\210\303@'
+  _globals['_CREATEGROUPREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_CREATEGROUPREQUEST'].fields_by_name['name']._serialized_options = b'\212\372\030\006\010\001\032\002\\S'
+  _globals['_GETGROUPREQUEST'].fields_by_name['group_id']._loaded_options = None
+  _globals['_GETGROUPREQUEST'].fields_by_name['group_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_UPDATEGROUPREQUEST'].fields_by_name['group_id']._loaded_options = None
+  _globals['_UPDATEGROUPREQUEST'].fields_by_name['group_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_UPDATEGROUPREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_UPDATEGROUPREQUEST'].fields_by_name['name']._serialized_options = b'\212\372\030\006\010\001\032\002\\S'
+  _globals['_DELETEGROUPREQUEST'].fields_by_name['group_id']._loaded_options = None
+  _globals['_DELETEGROUPREQUEST'].fields_by_name['group_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_LISTGROUPPERSONSREQUEST'].fields_by_name['group_id']._loaded_options = None
+  _globals['_LISTGROUPPERSONSREQUEST'].fields_by_name['group_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_LISTGROUPPERSONSREQUEST'].fields_by_name['page']._loaded_options = None
+  _globals['_LISTGROUPPERSONSREQUEST'].fields_by_name['page']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_LISTGROUPPERSONSREQUEST'].fields_by_name['size']._loaded_options = None
+  _globals['_LISTGROUPPERSONSREQUEST'].fields_by_name['size']._serialized_options = b'\212\372\030\0221\000\000\000\000\000\000\360?9\000\000\000\000\000\210\303@'
+  _globals['_UPDATEGROUPPERSONSREQUEST'].fields_by_name['group_id']._loaded_options = None
+  _globals['_UPDATEGROUPPERSONSREQUEST'].fields_by_name['group_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_UPDATEGROUPPERSONSREQUEST'].fields_by_name['add_items']._loaded_options = None
+  _globals['_UPDATEGROUPPERSONSREQUEST'].fields_by_name['add_items']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_UPDATEGROUPPERSONSREQUEST'].fields_by_name['remove_items']._loaded_options = None
+  _globals['_UPDATEGROUPPERSONSREQUEST'].fields_by_name['remove_items']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_LISTGROUPSREQUEST']._serialized_start=173
+  _globals['_LISTGROUPSREQUEST']._serialized_end=287
+  _globals['_LISTGROUPSRESPONSE']._serialized_start=289
+  _globals['_LISTGROUPSRESPONSE']._serialized_end=392
+  _globals['_CREATEGROUPREQUEST']._serialized_start=394
+  _globals['_CREATEGROUPREQUEST']._serialized_end=496
+  _globals['_CREATEGROUPRESPONSE']._serialized_start=498
+  _globals['_CREATEGROUPRESPONSE']._serialized_end=567
+  _globals['_GETGROUPREQUEST']._serialized_start=569
+  _globals['_GETGROUPREQUEST']._serialized_end=616
+  _globals['_GETGROUPRESPONSE']._serialized_start=618
+  _globals['_GETGROUPRESPONSE']._serialized_end=684
+  _globals['_UPDATEGROUPREQUEST']._serialized_start=687
+  _globals['_UPDATEGROUPREQUEST']._serialized_end=819
+  _globals['_UPDATEGROUPRESPONSE']._serialized_start=821
+  _globals['_UPDATEGROUPRESPONSE']._serialized_end=842
+  _globals['_DELETEGROUPREQUEST']._serialized_start=844
+  _globals['_DELETEGROUPREQUEST']._serialized_end=894
+  _globals['_DELETEGROUPRESPONSE']._serialized_start=896
+  _globals['_DELETEGROUPRESPONSE']._serialized_end=917
+  _globals['_LISTGROUPPERSONSREQUEST']._serialized_start=920
+  _globals['_LISTGROUPPERSONSREQUEST']._serialized_end=1070
+  _globals['_LISTGROUPPERSONSRESPONSE']._serialized_start=1072
+  _globals['_LISTGROUPPERSONSRESPONSE']._serialized_end=1182
+  _globals['_UPDATEGROUPPERSONSREQUEST']._serialized_start=1184
+  _globals['_UPDATEGROUPPERSONSREQUEST']._serialized_end=1306
+  _globals['_UPDATEGROUPPERSONSRESPONSE']._serialized_start=1308
+  _globals['_UPDATEGROUPPERSONSRESPONSE']._serialized_end=1336
 # @@protoc_insertion_point(module_scope)

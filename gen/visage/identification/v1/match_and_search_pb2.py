@@ -23,13 +23,14 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from visage.common.v1 import annotations_pb2 as visage_dot_common_dot_v1_dot_annotations__pb2
 from visage.common.v1 import comparison_pb2 as visage_dot_common_dot_v1_dot_comparison__pb2
 from visage.common.v1 import geometry_pb2 as visage_dot_common_dot_v1_dot_geometry__pb2
 from visage.common.v1 import image_pb2 as visage_dot_common_dot_v1_dot_image__pb2
 from visage.identification.v1 import records_pb2 as visage_dot_identification_dot_v1_dot_records__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/visage/identification/v1/match_and_search.proto\x12\x18visage.identification.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a!visage/common/v1/comparison.proto\x1a\x1fvisage/common/v1/geometry.proto\x1a\x1cvisage/common/v1/image.proto\x1a&visage/identification/v1/records.proto\"\xd7\x01\n\x15MatchAndSearchRequest\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12=\n\x06images\x18\x02 \x03(\x0b\x32-.visage.identification.v1.MatchAndSearchImage\x12\x11\n\tgroup_ids\x18\x03 \x03(\t\x12\x16\n\tthreshold\x18\x04 \x01(\x02H\x00\x88\x01\x01\x12\x12\n\x05limit\x18\x05 \x01(\x05H\x01\x88\x01\x01\x12\x0e\n\x06tenant\x18\x06 \x01(\t\x12\x0b\n\x03\x65nv\x18\x07 \x01(\tB\x0c\n\n_thresholdB\x08\n\x06_limit\"\xb6\x01\n\x13MatchAndSearchImage\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12\x11\n\timage_url\x18\x02 \x01(\t\x12\x30\n\x04type\x18\x03 \x01(\x0e\x32\x1d.visage.common.v1.ImageSourceH\x00\x88\x01\x01\x12$\n\x17liveness_transaction_id\x18\x04 \x01(\tH\x01\x88\x01\x01\x42\x07\n\x05_typeB\x1a\n\x18_liveness_transaction_id\"\xe3\x01\n\x16MatchAndSearchResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x33\n\x07results\x18\x02 \x03(\x0b\x32\".visage.common.v1.MatchImageResult\x12\x14\n\x0c\x65lapsed_time\x18\x03 \x01(\x02\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x45\n\ndetections\x18\x05 \x03(\x0b\x32\x31.visage.identification.v1.MatchAndSearchDetection\"{\n\x17MatchAndSearchDetection\x12;\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32,.visage.identification.v1.MatchAndSearchFace\x12\x13\n\x0bimage_index\x18\x02 \x01(\x05\x12\x0e\n\x06status\x18\x03 \x01(\x05\"\xd2\x01\n\x12MatchAndSearchFace\x12\x12\n\nface_index\x18\x01 \x01(\x05\x12*\n\tlandmarks\x18\x02 \x03(\x0b\x32\x17.visage.common.v1.Point\x12\x16\n\x0erotation_angle\x18\x03 \x01(\x02\x12\x0b\n\x03roi\x18\x04 \x03(\x02\x12\x11\n\x04\x63rop\x18\x05 \x01(\x0cH\x00\x88\x01\x01\x12;\n\x07persons\x18\x06 \x03(\x0b\x32*.visage.identification.v1.PersonWithImagesB\x07\n\x05_crop\"\xad\x02\n\x10PersonWithImages\x12\x38\n\x06images\x18\x01 \x03(\x0b\x32(.visage.identification.v1.RecognizeImage\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x03 \x01(\tH\x00\x88\x01\x01\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06groups\x18\x05 \x03(\t\x12\x16\n\texpire_at\x18\x06 \x01(\tH\x01\x88\x01\x01\x12\n\n\x02id\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x17\n\nupdated_at\x18\t \x01(\tH\x02\x88\x01\x01\x42\x0e\n\x0c_external_idB\x0c\n\n_expire_atB\r\n\x0b_updated_atB\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/visage/identification/v1/match_and_search.proto\x12\x18visage.identification.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\x1a!visage/common/v1/comparison.proto\x1a\x1fvisage/common/v1/geometry.proto\x1a\x1cvisage/common/v1/image.proto\x1a&visage/identification/v1/records.proto\"\x8e\x02\n\x15MatchAndSearchRequest\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12J\n\x06images\x18\x02 \x03(\x0b\x32-.visage.identification.v1.MatchAndSearchImageB\x0b\x8a\xfa\x18\x07\x08\x01@\x02X\xe0\x01\x12\x1d\n\tgroup_ids\x18\x03 \x03(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12%\n\tthreshold\x18\x04 \x01(\x02\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\x00\x00H\x00\x88\x01\x01\x12!\n\x05limit\x18\x05 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x01\x88\x01\x01\x12\x0e\n\x06tenant\x18\x06 \x01(\t\x12\x0b\n\x03\x65nv\x18\x07 \x01(\tB\x0c\n\n_thresholdB\x08\n\x06_limit\"\x87\x02\n\x13MatchAndSearchImage\x12\x17\n\x07\x63ontent\x18\x01 \x01(\x0c\x42\x06\x8a\xfa\x18\x02 \x01\x12\x19\n\timage_url\x18\x02 \x01(\tB\x06\x8a\xfa\x18\x02 \x01\x12\x30\n\x04type\x18\x03 \x01(\x0e\x32\x1d.visage.common.v1.ImageSourceH\x00\x88\x01\x01\x12\x30\n\x17liveness_transaction_id\x18\x04 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuidH\x01\x88\x01\x01:3\x9a\xfa\x18\x07\x63ontent\x9a\xfa\x18\timage_url\x9a\xfa\x18\x17liveness_transaction_idB\x07\n\x05_typeB\x1a\n\x18_liveness_transaction_id\"\xe3\x01\n\x16MatchAndSearchResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x33\n\x07results\x18\x02 \x03(\x0b\x32\".visage.common.v1.MatchImageResult\x12\x14\n\x0c\x65lapsed_time\x18\x03 \x01(\x02\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x45\n\ndetections\x18\x05 \x03(\x0b\x32\x31.visage.identification.v1.MatchAndSearchDetection\"{\n\x17MatchAndSearchDetection\x12;\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32,.visage.identification.v1.MatchAndSearchFace\x12\x13\n\x0bimage_index\x18\x02 \x01(\x05\x12\x0e\n\x06status\x18\x03 \x01(\x05\"\xd2\x01\n\x12MatchAndSearchFace\x12\x12\n\nface_index\x18\x01 \x01(\x05\x12*\n\tlandmarks\x18\x02 \x03(\x0b\x32\x17.visage.common.v1.Point\x12\x16\n\x0erotation_angle\x18\x03 \x01(\x02\x12\x0b\n\x03roi\x18\x04 \x03(\x02\x12\x11\n\x04\x63rop\x18\x05 \x01(\x0cH\x00\x88\x01\x01\x12;\n\x07persons\x18\x06 \x03(\x0b\x32*.visage.identification.v1.PersonWithImagesB\x07\n\x05_crop\"\xad\x02\n\x10PersonWithImages\x12\x38\n\x06images\x18\x01 \x03(\x0b\x32(.visage.identification.v1.RecognizeImage\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x03 \x01(\tH\x00\x88\x01\x01\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06groups\x18\x05 \x03(\t\x12\x16\n\texpire_at\x18\x06 \x01(\tH\x01\x88\x01\x01\x12\n\n\x02id\x18\x07 \x01(\t\x12\x12\n\ncreated_at\x18\x08 \x01(\t\x12\x17\n\nupdated_at\x18\t \x01(\tH\x02\x88\x01\x01\x42\x0e\n\x0c_external_idB\x0c\n\n_expire_atB\r\n\x0b_updated_atB\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,16 +38,32 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.identification.v1.ma
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n$com.example.visage.identification.v1P\001ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\252\002\030Visage.Identification.V1'
-  _globals['_MATCHANDSEARCHREQUEST']._serialized_start=246
-  _globals['_MATCHANDSEARCHREQUEST']._serialized_end=461
-  _globals['_MATCHANDSEARCHIMAGE']._serialized_start=464
-  _globals['_MATCHANDSEARCHIMAGE']._serialized_end=646
-  _globals['_MATCHANDSEARCHRESPONSE']._serialized_start=649
-  _globals['_MATCHANDSEARCHRESPONSE']._serialized_end=876
-  _globals['_MATCHANDSEARCHDETECTION']._serialized_start=878
-  _globals['_MATCHANDSEARCHDETECTION']._serialized_end=1001
-  _globals['_MATCHANDSEARCHFACE']._serialized_start=1004
-  _globals['_MATCHANDSEARCHFACE']._serialized_end=1214
-  _globals['_PERSONWITHIMAGES']._serialized_start=1217
-  _globals['_PERSONWITHIMAGES']._serialized_end=1518
+  _globals['_MATCHANDSEARCHREQUEST'].fields_by_name['images']._loaded_options = None
+  _globals['_MATCHANDSEARCHREQUEST'].fields_by_name['images']._serialized_options = b'\212\372\030\007\010\001@\002X\340\001'
+  _globals['_MATCHANDSEARCHREQUEST'].fields_by_name['group_ids']._loaded_options = None
+  _globals['_MATCHANDSEARCHREQUEST'].fields_by_name['group_ids']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_MATCHANDSEARCHREQUEST'].fields_by_name['threshold']._loaded_options = None
+  _globals['_MATCHANDSEARCHREQUEST'].fields_by_name['threshold']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\000\000'
+  _globals['_MATCHANDSEARCHREQUEST'].fields_by_name['limit']._loaded_options = None
+  _globals['_MATCHANDSEARCHREQUEST'].fields_by_name['limit']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_MATCHANDSEARCHIMAGE'].fields_by_name['content']._loaded_options = None
+  _globals['_MATCHANDSEARCHIMAGE'].fields_by_name['content']._serialized_options = b'\212\372\030\002 \001'
+  _globals['_MATCHANDSEARCHIMAGE'].fields_by_name['image_url']._loaded_options = None
+  _globals['_MATCHANDSEARCHIMAGE'].fields_by_name['image_url']._serialized_options = b'\212\372\030\002 \001'
+  _globals['_MATCHANDSEARCHIMAGE'].fields_by_name['liveness_transaction_id']._loaded_options = None
+  _globals['_MATCHANDSEARCHIMAGE'].fields_by_name['liveness_transaction_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_MATCHANDSEARCHIMAGE']._loaded_options = None
+  _globals['_MATCHANDSEARCHIMAGE']._serialized_options = b'\232\372\030\007content\232\372\030\timage_url\232\372\030\027liveness_transaction_id'
+  _globals['_MATCHANDSEARCHREQUEST']._serialized_start=282
+  _globals['_MATCHANDSEARCHREQUEST']._serialized_end=552
+  _globals['_MATCHANDSEARCHIMAGE']._serialized_start=555
+  _globals['_MATCHANDSEARCHIMAGE']._serialized_end=818
+  _globals['_MATCHANDSEARCHRESPONSE']._serialized_start=821
+  _globals['_MATCHANDSEARCHRESPONSE']._serialized_end=1048
+  _globals['_MATCHANDSEARCHDETECTION']._serialized_start=1050
+  _globals['_MATCHANDSEARCHDETECTION']._serialized_end=1173
+  _globals['_MATCHANDSEARCHFACE']._serialized_start=1176
+  _globals['_MATCHANDSEARCHFACE']._serialized_end=1386
+  _globals['_PERSONWITHIMAGES']._serialized_start=1389
+  _globals['_PERSONWITHIMAGES']._serialized_end=1690
 # @@protoc_insertion_point(module_scope)

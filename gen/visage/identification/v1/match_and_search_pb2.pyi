@@ -1,4 +1,5 @@
 from google.protobuf import struct_pb2 as _struct_pb2
+from visage.common.v1 import annotations_pb2 as _annotations_pb2
 from visage.common.v1 import comparison_pb2 as _comparison_pb2
 from visage.common.v1 import geometry_pb2 as _geometry_pb2
 from visage.common.v1 import image_pb2 as _image_pb2

@@ -24,10 +24,11 @@ _sym_db = _symbol_database.Default()
 
 from google.api import httpbody_pb2 as google_dot_api_dot_httpbody__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from visage.common.v1 import annotations_pb2 as visage_dot_common_dot_v1_dot_annotations__pb2
 from visage.identification.v1 import records_pb2 as visage_dot_identification_dot_v1_dot_records__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&visage/identification/v1/persons.proto\x12\x18visage.identification.v1\x1a\x19google/api/httpbody.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a&visage/identification/v1/records.proto\"\xcc\x01\n\x13\x43reatePersonRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06groups\x18\x04 \x03(\t\x12\x16\n\texpire_at\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x14\n\x03ttl\x18\x06 \x01(\x05\x42\x02\x18\x01H\x02\x88\x01\x01\x42\x0e\n\x0c_external_idB\x0c\n\n_expire_atB\x06\n\x04_ttl\"H\n\x14\x43reatePersonResponse\x12\x30\n\x06person\x18\x01 \x01(\x0b\x32 .visage.identification.v1.Person\"%\n\x10GetPersonRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\"E\n\x11GetPersonResponse\x12\x30\n\x06person\x18\x01 \x01(\x0b\x32 .visage.identification.v1.Person\"\xa9\x01\n\x13UpdatePersonRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x11\n\x04name\x18\x03 \x01(\tH\x01\x88\x01\x01\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06groups\x18\x05 \x03(\tB\x0e\n\x0c_external_idB\x07\n\x05_name\"\x16\n\x14UpdatePersonResponse\"(\n\x13\x44\x65letePersonRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\"\x16\n\x14\x44\x65letePersonResponse\"d\n\x17ListPersonImagesRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x11\n\x04page\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x11\n\x04size\x18\x03 \x01(\x05H\x01\x88\x01\x01\x42\x07\n\x05_pageB\x07\n\x05_size\"m\n\x18ListPersonImagesResponse\x12.\n\x05items\x18\x01 \x03(\x0b\x32\x1f.visage.identification.v1.Image\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x13\n\x0btotal_pages\x18\x03 \x01(\x05\"\xce\x01\n\x15\x41\x64\x64PersonImageRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12\x34\n\x05image\x18\x03 \x01(\x0b\x32%.visage.identification.v1.UploadImage\x12\x16\n\tthreshold\x18\x04 \x01(\x02H\x00\x88\x01\x01\x12\x12\n\x05limit\x18\x05 \x01(\x05H\x01\x88\x01\x01\x12\x0e\n\x06tenant\x18\x06 \x01(\t\x12\x0b\n\x03\x65nv\x18\x07 \x01(\tB\x0c\n\n_thresholdB\x08\n\x06_limit\"\x94\x01\n\x16\x41\x64\x64PersonImageResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x12\n\ncreated_at\x18\x03 \x01(\t\x12\x0c\n\x04path\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t\x12)\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\"<\n\x15GetPersonImageRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\"=\n\x16GetPersonImageResponse\x12#\n\x05image\x18\x01 \x01(\x0b\x32\x14.google.api.HttpBody\"?\n\x18\x44\x65letePersonImageRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\"\x1b\n\x19\x44\x65letePersonImageResponse\"d\n\x17ListPersonGroupsRequest\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x11\n\x04page\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x11\n\x04size\x18\x03 \x01(\x05H\x01\x88\x01\x01\x42\x07\n\x05_pageB\x07\n\x05_size\"m\n\x18ListPersonGroupsResponse\x12.\n\x05items\x18\x01 \x03(\x0b\x32\x1f.visage.identification.v1.Group\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x13\n\x0btotal_pages\x18\x03 \x01(\x05\x42\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&visage/identification/v1/persons.proto\x12\x18visage.identification.v1\x1a\x19google/api/httpbody.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\x1a&visage/identification/v1/records.proto\"\x82\x02\n\x13\x43reatePersonRequest\x12\x18\n\x04name\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x08\x01\x1a\x02\\S\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x1a\n\x06groups\x18\x04 \x03(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12\'\n\texpire_at\x18\x05 \x01(\tB\x0f\x8a\xfa\x18\x0b\x12\tdate-timeH\x01\x88\x01\x01\x12!\n\x03ttl\x18\x06 \x01(\x05\x42\x0f\x18\x01\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x02\x88\x01\x01\x42\x0e\n\x0c_external_idB\x0c\n\n_expire_atB\x06\n\x04_ttl\"H\n\x14\x43reatePersonResponse\x12\x30\n\x06person\x18\x01 \x01(\x0b\x32 .visage.identification.v1.Person\"1\n\x10GetPersonRequest\x12\x1d\n\tperson_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\"E\n\x11GetPersonResponse\x12\x30\n\x06person\x18\x01 \x01(\x0b\x32 .visage.identification.v1.Person\"\xcb\x01\n\x13UpdatePersonRequest\x12\x1d\n\tperson_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x1b\n\x04name\x18\x03 \x01(\tB\x08\x8a\xfa\x18\x04\x1a\x02\\SH\x01\x88\x01\x01\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x1a\n\x06groups\x18\x05 \x03(\tB\n\x8a\xfa\x18\x06\x12\x04uuidB\x0e\n\x0c_external_idB\x07\n\x05_name\"\x16\n\x14UpdatePersonResponse\"4\n\x13\x44\x65letePersonRequest\x12\x1d\n\tperson_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\"\x16\n\x14\x44\x65letePersonResponse\"\x97\x01\n\x17ListPersonImagesRequest\x12\x1d\n\tperson_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12 \n\x04page\x18\x02 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x00\x88\x01\x01\x12)\n\x04size\x18\x03 \x01(\x05\x42\x16\x8a\xfa\x18\x12\x31\x00\x00\x00\x00\x00\x00\xf0?9\x00\x00\x00\x00\x00\x88\xc3@H\x01\x88\x01\x01\x42\x07\n\x05_pageB\x07\n\x05_size\"m\n\x18ListPersonImagesResponse\x12.\n\x05items\x18\x01 \x03(\x0b\x32\x1f.visage.identification.v1.Image\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x13\n\x0btotal_pages\x18\x03 \x01(\x05\"\x80\x02\n\x15\x41\x64\x64PersonImageRequest\x12\x1d\n\tperson_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12\x0b\n\x03tag\x18\x02 \x01(\t\x12<\n\x05image\x18\x03 \x01(\x0b\x32%.visage.identification.v1.UploadImageB\x06\x8a\xfa\x18\x02\x08\x01\x12%\n\tthreshold\x18\x04 \x01(\x02\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\x00\x00H\x00\x88\x01\x01\x12!\n\x05limit\x18\x05 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x01\x88\x01\x01\x12\x0e\n\x06tenant\x18\x06 \x01(\t\x12\x0b\n\x03\x65nv\x18\x07 \x01(\tB\x0c\n\n_thresholdB\x08\n\x06_limit\"\x94\x01\n\x16\x41\x64\x64PersonImageResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x12\n\ncreated_at\x18\x03 \x01(\t\x12\x0c\n\x04path\x18\x04 \x01(\t\x12\x0b\n\x03url\x18\x05 \x01(\t\x12)\n\x08metadata\x18\x06 \x01(\x0b\x32\x17.google.protobuf.Struct\"T\n\x15GetPersonImageRequest\x12\x1d\n\tperson_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12\x1c\n\x08image_id\x18\x02 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\"=\n\x16GetPersonImageResponse\x12#\n\x05image\x18\x01 \x01(\x0b\x32\x14.google.api.HttpBody\"W\n\x18\x44\x65letePersonImageRequest\x12\x1d\n\tperson_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12\x1c\n\x08image_id\x18\x02 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\"\x1b\n\x19\x44\x65letePersonImageResponse\"\x97\x01\n\x17ListPersonGroupsRequest\x12\x1d\n\tperson_id\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12 \n\x04page\x18\x02 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x00\x88\x01\x01\x12)\n\x04size\x18\x03 \x01(\x05\x42\x16\x8a\xfa\x18\x12\x31\x00\x00\x00\x00\x00\x00\xf0?9\x00\x00\x00\x00\x00\x88\xc3@H\x01\x88\x01\x01\x42\x07\n\x05_pageB\x07\n\x05_size\"m\n\x18ListPersonGroupsResponse\x12.\n\x05items\x18\x01 \x03(\x0b\x32\x1f.visage.identification.v1.Group\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12\x13\n\x0btotal_pages\x18\x03 \x01(\x05\x42\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,42 +36,86 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.identification.v1.pe
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n$com.example.visage.identification.v1P\001ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\252\002\030Visage.Identification.V1'
+  _globals['_CREATEPERSONREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_CREATEPERSONREQUEST'].fields_by_name['name']._serialized_options = b'\212\372\030\006\010\001\032\002\\S'
+  _globals['_CREATEPERSONREQUEST'].fields_by_name['groups']._loaded_options = None
+  _globals['_CREATEPERSONREQUEST'].fields_by_name['groups']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_CREATEPERSONREQUEST'].fields_by_name['expire_at']._loaded_options = None
+  _globals['_CREATEPERSONREQUEST'].fields_by_name['expire_at']._serialized_options = b'\212\372\030\013\022\tdate-time'
   _globals['_CREATEPERSONREQUEST'].fields_by_name['ttl']._loaded_options = None
-  _globals['_CREATEPERSONREQUEST'].fields_by_name['ttl']._serialized_options = b'\030\001'
-  _globals['_CREATEPERSONREQUEST']._serialized_start=166
-  _globals['_CREATEPERSONREQUEST']._serialized_end=370
-  _globals['_CREATEPERSONRESPONSE']._serialized_start=372
-  _globals['_CREATEPERSONRESPONSE']._serialized_end=444
-  _globals['_GETPERSONREQUEST']._serialized_start=446
-  _globals['_GETPERSONREQUEST']._serialized_end=483
-  _globals['_GETPERSONRESPONSE']._serialized_start=485
-  _globals['_GETPERSONRESPONSE']._serialized_end=554
-  _globals['_UPDATEPERSONREQUEST']._serialized_start=557
-  _globals['_UPDATEPERSONREQUEST']._serialized_end=726
-  _globals['_UPDATEPERSONRESPONSE']._serialized_start=728
-  _globals['_UPDATEPERSONRESPONSE']._serialized_end=750
-  _globals['_DELETEPERSONREQUEST']._serialized_start=752
-  _globals['_DELETEPERSONREQUEST']._serialized_end=792
-  _globals['_DELETEPERSONRESPONSE']._serialized_start=794
-  _globals['_DELETEPERSONRESPONSE']._serialized_end=816
-  _globals['_LISTPERSONIMAGESREQUEST']._serialized_start=818
-  _globals['_LISTPERSONIMAGESREQUEST']._serialized_end=918
-  _globals['_LISTPERSONIMAGESRESPONSE']._serialized_start=920
-  _globals['_LISTPERSONIMAGESRESPONSE']._serialized_end=1029
-  _globals['_ADDPERSONIMAGEREQUEST']._serialized_start=1032
-  _globals['_ADDPERSONIMAGEREQUEST']._serialized_end=1238
-  _globals['_ADDPERSONIMAGERESPONSE']._serialized_start=1241
-  _globals['_ADDPERSONIMAGERESPONSE']._serialized_end=1389
-  _globals['_GETPERSONIMAGEREQUEST']._serialized_start=1391
-  _globals['_GETPERSONIMAGEREQUEST']._serialized_end=1451
-  _globals['_GETPERSONIMAGERESPONSE']._serialized_start=1453
-  _globals['_GETPERSONIMAGERESPONSE']._serialized_end=1514
-  _globals['_DELETEPERSONIMAGEREQUEST']._serialized_start=1516
-  _globals['_DELETEPERSONIMAGEREQUEST']._serialized_end=1579
-  _globals['_DELETEPERSONIMAGERESPONSE']._serialized_start=1581
-  _globals['_DELETEPERSONIMAGERESPONSE']._serialized_end=1608
-  _globals['_LISTPERSONGROUPSREQUEST']._serialized_start=1610
-  _globals['_LISTPERSONGROUPSREQUEST']._serialized_end=1710
-  _globals['_LISTPERSONGROUPSRESPONSE']._serialized_start=1712
-  _globals['_LISTPERSONGROUPSRESPONSE']._serialized_end=1821
+  _globals['_CREATEPERSONREQUEST'].fields_by_name['ttl']._serialized_options = b'\030\001\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_GETPERSONREQUEST'].fields_by_name['person_id']._loaded_options = None
+  _globals['_GETPERSONREQUEST'].fields_by_name['person_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_UPDATEPERSONREQUEST'].fields_by_name['person_id']._loaded_options = None
+  _globals['_UPDATEPERSONREQUEST'].fields_by_name['person_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_UPDATEPERSONREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_UPDATEPERSONREQUEST'].fields_by_name['name']._serialized_options = b'\212\372\030\004\032\002\\S'
+  _globals['_UPDATEPERSONREQUEST'].fields_by_name['groups']._loaded_options = None
+  _globals['_UPDATEPERSONREQUEST'].fields_by_name['groups']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_DELETEPERSONREQUEST'].fields_by_name['person_id']._loaded_options = None
+  _globals['_DELETEPERSONREQUEST'].fields_by_name['person_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_LISTPERSONIMAGESREQUEST'].fields_by_name['person_id']._loaded_options = None
+  _globals['_LISTPERSONIMAGESREQUEST'].fields_by_name['person_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_LISTPERSONIMAGESREQUEST'].fields_by_name['page']._loaded_options = None
+  _globals['_LISTPERSONIMAGESREQUEST'].fields_by_name['page']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_LISTPERSONIMAGESREQUEST'].fields_by_name['size']._loaded_options = None
+  _globals['_LISTPERSONIMAGESREQUEST'].fields_by_name['size']._serialized_options = b'\212\372\030\0221\000\000\000\000\000\000\360?9\000\000\000\000\000\210\303@'
+  _globals['_ADDPERSONIMAGEREQUEST'].fields_by_name['person_id']._loaded_options = None
+  _globals['_ADDPERSONIMAGEREQUEST'].fields_by_name['person_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_ADDPERSONIMAGEREQUEST'].fields_by_name['image']._loaded_options = None
+  _globals['_ADDPERSONIMAGEREQUEST'].fields_by_name['image']._serialized_options = b'\212\372\030\002\010\001'
+  _globals['_ADDPERSONIMAGEREQUEST'].fields_by_name['threshold']._loaded_options = None
+  _globals['_ADDPERSONIMAGEREQUEST'].fields_by_name['threshold']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\000\000'
+  _globals['_ADDPERSONIMAGEREQUEST'].fields_by_name['limit']._loaded_options = None
+  _globals['_ADDPERSONIMAGEREQUEST'].fields_by_name['limit']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_GETPERSONIMAGEREQUEST'].fields_by_name['person_id']._loaded_options = None
+  _globals['_GETPERSONIMAGEREQUEST'].fields_by_name['person_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_GETPERSONIMAGEREQUEST'].fields_by_name['image_id']._loaded_options = None
+  _globals['_GETPERSONIMAGEREQUEST'].fields_by_name['image_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_DELETEPERSONIMAGEREQUEST'].fields_by_name['person_id']._loaded_options = None
+  _globals['_DELETEPERSONIMAGEREQUEST'].fields_by_name['person_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_DELETEPERSONIMAGEREQUEST'].fields_by_name['image_id']._loaded_options = None
+  _globals['_DELETEPERSONIMAGEREQUEST'].fields_by_name['image_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_LISTPERSONGROUPSREQUEST'].fields_by_name['person_id']._loaded_options = None
+  _globals['_LISTPERSONGROUPSREQUEST'].fields_by_name['person_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_LISTPERSONGROUPSREQUEST'].fields_by_name['page']._loaded_options = None
+  _globals['_LISTPERSONGROUPSREQUEST'].fields_by_name['page']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_LISTPERSONGROUPSREQUEST'].fields_by_name['size']._loaded_options = None
+  _globals['_LISTPERSONGROUPSREQUEST'].fields_by_name['size']._serialized_options = b'\212\372\030\0221\000\000\000\000\000\000\360?9\000\000\000\000\000\210\303@'
+  _globals['_CREATEPERSONREQUEST']._serialized_start=202
+  _globals['_CREATEPERSONREQUEST']._serialized_end=460
+  _globals['_CREATEPERSONRESPONSE']._serialized_start=462
+  _globals['_CREATEPERSONRESPONSE']._serialized_end=534
+  _globals['_GETPERSONREQUEST']._serialized_start=536
+  _globals['_GETPERSONREQUEST']._serialized_end=585
+  _globals['_GETPERSONRESPONSE']._serialized_start=587
+  _globals['_GETPERSONRESPONSE']._serialized_end=656
+  _globals['_UPDATEPERSONREQUEST']._serialized_start=659
+  _globals['_UPDATEPERSONREQUEST']._serialized_end=862
+  _globals['_UPDATEPERSONRESPONSE']._serialized_start=864
+  _globals['_UPDATEPERSONRESPONSE']._serialized_end=886
+  _globals['_DELETEPERSONREQUEST']._serialized_start=888
+  _globals['_DELETEPERSONREQUEST']._serialized_end=940
+  _globals['_DELETEPERSONRESPONSE']._serialized_start=942
+  _globals['_DELETEPERSONRESPONSE']._serialized_end=964
+  _globals['_LISTPERSONIMAGESREQUEST']._serialized_start=967
+  _globals['_LISTPERSONIMAGESREQUEST']._serialized_end=1118
+  _globals['_LISTPERSONIMAGESRESPONSE']._serialized_start=1120
+  _globals['_LISTPERSONIMAGESRESPONSE']._serialized_end=1229
+  _globals['_ADDPERSONIMAGEREQUEST']._serialized_start=1232
+  _globals['_ADDPERSONIMAGEREQUEST']._serialized_end=1488
+  _globals['_ADDPERSONIMAGERESPONSE']._serialized_start=1491
+  _globals['_ADDPERSONIMAGERESPONSE']._serialized_end=1639
+  _globals['_GETPERSONIMAGEREQUEST']._serialized_start=1641
+  _globals['_GETPERSONIMAGEREQUEST']._serialized_end=1725
+  _globals['_GETPERSONIMAGERESPONSE']._serialized_start=1727
+  _globals['_GETPERSONIMAGERESPONSE']._serialized_end=1788
+  _globals['_DELETEPERSONIMAGEREQUEST']._serialized_start=1790
+  _globals['_DELETEPERSONIMAGEREQUEST']._serialized_end=1877
+  _globals['_DELETEPERSONIMAGERESPONSE']._serialized_start=1879
+  _globals['_DELETEPERSONIMAGERESPONSE']._serialized_end=1906
+  _globals['_LISTPERSONGROUPSREQUEST']._serialized_start=1909
+  _globals['_LISTPERSONGROUPSREQUEST']._serialized_end=2060
+  _globals['_LISTPERSONGROUPSRESPONSE']._serialized_start=2062
+  _globals['_LISTPERSONGROUPSRESPONSE']._serialized_end=2171
 # @@protoc_insertion_point(module_scope)

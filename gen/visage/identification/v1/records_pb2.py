@@ -23,9 +23,10 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from visage.common.v1 import annotations_pb2 as visage_dot_common_dot_v1_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&visage/identification/v1/records.proto\x12\x18visage.identification.v1\x1a\x1cgoogle/protobuf/struct.proto\"\xe9\x01\n\x06Person\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06groups\x18\x04 \x03(\t\x12\x16\n\texpire_at\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\n\n\x02id\x18\x06 \x01(\t\x12\x12\n\ncreated_at\x18\x07 \x01(\t\x12\x17\n\nupdated_at\x18\x08 \x01(\tH\x02\x88\x01\x01\x42\x0e\n\x0c_external_idB\x0c\n\n_expire_atB\r\n\x0b_updated_at\"\xcd\x01\n\x05Image\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x07\x63ontent\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x17\n\nupdated_at\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x0c\n\x04path\x18\x06 \x01(\t\x12\x0b\n\x03url\x18\x07 \x01(\t\x12)\n\x08metadata\x18\x08 \x01(\x0b\x32\x17.google.protobuf.StructB\n\n\x08_contentB\r\n\x0b_updated_at\"\x88\x01\n\x0bUploadImage\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x11\n\timage_url\x18\x03 \x01(\t\x12?\n\x0eresize_options\x18\x04 \x01(\x0b\x32\'.visage.identification.v1.ResizeOptions\"o\n\rResizeOptions\x12\x12\n\x05width\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x13\n\x06height\x18\x02 \x01(\x05H\x01\x88\x01\x01\x12\x14\n\x07quality\x18\x03 \x01(\x05H\x02\x88\x01\x01\x42\x08\n\x06_widthB\t\n\x07_heightB\n\n\x08_quality\"`\n\x05Group\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\n\n\x02id\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\"\xfc\x01\n\x0eRecognizeImage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x07\x63ontent\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x17\n\nupdated_at\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x0c\n\x04path\x18\x06 \x01(\t\x12\x0b\n\x03url\x18\x07 \x01(\t\x12)\n\x08metadata\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nsimilarity\x18\t \x01(\x02\x12\x10\n\x08\x64istance\x18\n \x01(\x02\x42\n\n\x08_contentB\r\n\x0b_updated_atB\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&visage/identification/v1/records.proto\x12\x18visage.identification.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\"\xe9\x01\n\x06Person\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06groups\x18\x04 \x03(\t\x12\x16\n\texpire_at\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\n\n\x02id\x18\x06 \x01(\t\x12\x12\n\ncreated_at\x18\x07 \x01(\t\x12\x17\n\nupdated_at\x18\x08 \x01(\tH\x02\x88\x01\x01\x42\x0e\n\x0c_external_idB\x0c\n\n_expire_atB\r\n\x0b_updated_at\"\xcd\x01\n\x05Image\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x07\x63ontent\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x17\n\nupdated_at\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x0c\n\x04path\x18\x06 \x01(\t\x12\x0b\n\x03url\x18\x07 \x01(\t\x12)\n\x08metadata\x18\x08 \x01(\x0b\x32\x17.google.protobuf.StructB\n\n\x08_contentB\r\n\x0b_updated_at\"\xb2\x01\n\x0bUploadImage\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x17\n\x07\x63ontent\x18\x02 \x01(\x0c\x42\x06\x8a\xfa\x18\x02 \x01\x12\x19\n\timage_url\x18\x03 \x01(\tB\x06\x8a\xfa\x18\x02 \x01\x12?\n\x0eresize_options\x18\x04 \x01(\x0b\x32\'.visage.identification.v1.ResizeOptions:\x18\x9a\xfa\x18\x07\x63ontent\x9a\xfa\x18\timage_url\"\xa5\x01\n\rResizeOptions\x12!\n\x05width\x18\x01 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x00\x88\x01\x01\x12\"\n\x06height\x18\x02 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x01\x88\x01\x01\x12,\n\x07quality\x18\x03 \x01(\x05\x42\x16\x8a\xfa\x18\x12\x31\x00\x00\x00\x00\x00\x00\xf0?9\x00\x00\x00\x00\x00\x00Y@H\x02\x88\x01\x01\x42\x08\n\x06_widthB\t\n\x07_heightB\n\n\x08_quality\"`\n\x05Group\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\n\n\x02id\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\"\xfc\x01\n\x0eRecognizeImage\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x07\x63ontent\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\t\x12\x17\n\nupdated_at\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\x0c\n\x04path\x18\x06 \x01(\t\x12\x0b\n\x03url\x18\x07 \x01(\t\x12)\n\x08metadata\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x12\n\nsimilarity\x18\t \x01(\x02\x12\x10\n\x08\x64istance\x18\n \x01(\x02\x42\n\n\x08_contentB\r\n\x0b_updated_atB\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,16 +34,28 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.identification.v1.re
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n$com.example.visage.identification.v1P\001ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\252\002\030Visage.Identification.V1'
-  _globals['_PERSON']._serialized_start=99
-  _globals['_PERSON']._serialized_end=332
-  _globals['_IMAGE']._serialized_start=335
-  _globals['_IMAGE']._serialized_end=540
-  _globals['_UPLOADIMAGE']._serialized_start=543
-  _globals['_UPLOADIMAGE']._serialized_end=679
-  _globals['_RESIZEOPTIONS']._serialized_start=681
-  _globals['_RESIZEOPTIONS']._serialized_end=792
-  _globals['_GROUP']._serialized_start=794
-  _globals['_GROUP']._serialized_end=890
-  _globals['_RECOGNIZEIMAGE']._serialized_start=893
-  _globals['_RECOGNIZEIMAGE']._serialized_end=1145
+  _globals['_UPLOADIMAGE'].fields_by_name['content']._loaded_options = None
+  _globals['_UPLOADIMAGE'].fields_by_name['content']._serialized_options = b'\212\372\030\002 \001'
+  _globals['_UPLOADIMAGE'].fields_by_name['image_url']._loaded_options = None
+  _globals['_UPLOADIMAGE'].fields_by_name['image_url']._serialized_options = b'\212\372\030\002 \001'
+  _globals['_UPLOADIMAGE']._loaded_options = None
+  _globals['_UPLOADIMAGE']._serialized_options = b'\232\372\030\007content\232\372\030\timage_url'
+  _globals['_RESIZEOPTIONS'].fields_by_name['width']._loaded_options = None
+  _globals['_RESIZEOPTIONS'].fields_by_name['width']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_RESIZEOPTIONS'].fields_by_name['height']._loaded_options = None
+  _globals['_RESIZEOPTIONS'].fields_by_name['height']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_RESIZEOPTIONS'].fields_by_name['quality']._loaded_options = None
+  _globals['_RESIZEOPTIONS'].fields_by_name['quality']._serialized_options = b'\212\372\030\0221\000\000\000\000\000\000\360?9\000\000\000\000\000\000Y@'
+  _globals['_PERSON']._serialized_start=135
+  _globals['_PERSON']._serialized_end=368
+  _globals['_IMAGE']._serialized_start=371
+  _globals['_IMAGE']._serialized_end=576
+  _globals['_UPLOADIMAGE']._serialized_start=579
+  _globals['_UPLOADIMAGE']._serialized_end=757
+  _globals['_RESIZEOPTIONS']._serialized_start=760
+  _globals['_RESIZEOPTIONS']._serialized_end=925
+  _globals['_GROUP']._serialized_start=927
+  _globals['_GROUP']._serialized_end=1023
+  _globals['_RECOGNIZEIMAGE']._serialized_start=1026
+  _globals['_RECOGNIZEIMAGE']._serialized_end=1278
 # @@protoc_insertion_point(module_scope)

@@ -29,7 +29,7 @@ from visage.common.v1 import image_pb2 as visage_dot_common_dot_v1_dot_image__pb
 from visage.identification.v1 import records_pb2 as visage_dot_identification_dot_v1_dot_records__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%visage/identification/v1/search.proto\x12\x18visage.identification.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\x1a\x1fvisage/common/v1/geometry.proto\x1a\x1cvisage/common/v1/image.proto\x1a&visage/identification/v1/records.proto\"d\n\rSearchRequest\x12\x13\n\x0bwith_images\x18\x01 \x01(\x08\x12>\n\nparameters\x18\x02 \x01(\x0b\x32*.visage.identification.v1.SearchParameters\"\xb6\x03\n\x10SearchParameters\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0b\n\x03\x65nv\x18\x02 \x01(\t\x12I\n\rcreate_person\x18\x03 \x01(\x0b\x32,.visage.identification.v1.CreatePersonParamsB\x04\x80\xfa\x18\x02\x12\x11\n\tgroup_ids\x18\x04 \x03(\t\x12\x36\n\x06\x66ilter\x18\x05 \x01(\x0b\x32&.visage.identification.v1.SearchFilter\x12\x0b\n\x03tag\x18\x06 \x01(\t\x12\x34\n\x05image\x18\x07 \x01(\x0b\x32%.visage.identification.v1.UploadImage\x12@\n\x13output_image_params\x18\x08 \x01(\x0b\x32#.visage.common.v1.OutputImageParams\x12\x17\n\ndetect_all\x18\t \x01(\x08H\x00\x88\x01\x01\x12\x16\n\tthreshold\x18\n \x01(\x02H\x01\x88\x01\x01\x12\x12\n\x05limit\x18\x0b \x01(\x05H\x02\x88\x01\x01\x42\r\n\x0b_detect_allB\x0c\n\n_thresholdB\x08\n\x06_limit\"g\n\x12\x43reatePersonParams\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x10\n\x03ttl\x18\x03 \x01(\x05H\x00\x88\x01\x01\x42\x06\n\x04_ttl\"8\n\x0cSearchFilter\x12\n\n\x02op\x18\x01 \x01(\t\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x03(\t\"\x9e\x01\n\x0eSearchResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x37\n\x07persons\x18\x02 \x03(\x0b\x32&.visage.identification.v1.SearchPerson\x12\x45\n\x0e\x63reated_person\x18\x03 \x01(\x0b\x32&.visage.identification.v1.SearchPersonB\x05\xf0\xf9\x18\xc9\x01\"\xe7\x02\n\x0cSearchPerson\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06groups\x18\x04 \x03(\t\x12\x16\n\texpire_at\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\n\n\x02id\x18\x06 \x01(\t\x12\x12\n\ncreated_at\x18\x07 \x01(\t\x12\x17\n\nupdated_at\x18\x08 \x01(\tH\x02\x88\x01\x01\x12<\n\tdetection\x18\t \x01(\x0b\x32).visage.identification.v1.SearchDetection\x12\x38\n\x06images\x18\n \x03(\x0b\x32(.visage.identification.v1.RecognizeImageB\x0e\n\x0c_external_idB\x0c\n\n_expire_atB\r\n\x0b_updated_at\"\x8a\x02\n\x0fSearchDetection\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x11\n\x04\x63rop\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x12\x15\n\rdetector_type\x18\x03 \x01(\x05\x12\x0c\n\x04hash\x18\x04 \x01(\t\x12\x0b\n\x03idx\x18\x05 \x01(\x05\x12\x12\n\x05image\x18\x06 \x01(\x0cH\x01\x88\x01\x01\x12*\n\tlandmarks\x18\x07 \x03(\x0b\x32\x17.visage.common.v1.Point\x12\x16\n\x0elandmarks_type\x18\x08 \x01(\x05\x12\x0b\n\x03msg\x18\t \x01(\t\x12\x0b\n\x03roi\x18\n \x03(\x02\x12\x1f\n\x0bversion_sdk\x18\x0b \x01(\tR\nversionSDKB\x07\n\x05_cropB\x08\n\x06_imageB\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%visage/identification/v1/search.proto\x12\x18visage.identification.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\x1a\x1fvisage/common/v1/geometry.proto\x1a\x1cvisage/common/v1/image.proto\x1a&visage/identification/v1/records.proto\"d\n\rSearchRequest\x12\x13\n\x0bwith_images\x18\x01 \x01(\x08\x12>\n\nparameters\x18\x02 \x01(\x0b\x32*.visage.identification.v1.SearchParameters\"\xe8\x03\n\x10SearchParameters\x12\x0e\n\x06tenant\x18\x01 \x01(\t\x12\x0b\n\x03\x65nv\x18\x02 \x01(\t\x12I\n\rcreate_person\x18\x03 \x01(\x0b\x32,.visage.identification.v1.CreatePersonParamsB\x04\x80\xfa\x18\x02\x12\x1d\n\tgroup_ids\x18\x04 \x03(\tB\n\x8a\xfa\x18\x06\x12\x04uuid\x12\x36\n\x06\x66ilter\x18\x05 \x01(\x0b\x32&.visage.identification.v1.SearchFilter\x12\x0b\n\x03tag\x18\x06 \x01(\t\x12<\n\x05image\x18\x07 \x01(\x0b\x32%.visage.identification.v1.UploadImageB\x06\x8a\xfa\x18\x02\x08\x01\x12@\n\x13output_image_params\x18\x08 \x01(\x0b\x32#.visage.common.v1.OutputImageParams\x12\x17\n\ndetect_all\x18\t \x01(\x08H\x00\x88\x01\x01\x12%\n\tthreshold\x18\n \x01(\x02\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\x00\x00H\x01\x88\x01\x01\x12!\n\x05limit\x18\x0b \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x02\x88\x01\x01\x42\r\n\x0b_detect_allB\x0c\n\n_thresholdB\x08\n\x06_limit\"\x82\x01\n\x12\x43reatePersonParams\x12\x18\n\x04name\x18\x01 \x01(\tB\n\x8a\xfa\x18\x06\x08\x01\x1a\x02\\S\x12)\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x1f\n\x03ttl\x18\x03 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\xf0?H\x00\x88\x01\x01\x42\x06\n\x04_ttl\"I\n\x0cSearchFilter\x12\x1b\n\x02op\x18\x01 \x01(\tB\x0f\x8a\xfa\x18\x0b\x08\x01R\x02inR\x03nin\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x03(\t\"\x9e\x01\n\x0eSearchResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x37\n\x07persons\x18\x02 \x03(\x0b\x32&.visage.identification.v1.SearchPerson\x12\x45\n\x0e\x63reated_person\x18\x03 \x01(\x0b\x32&.visage.identification.v1.SearchPersonB\x05\xf0\xf9\x18\xc9\x01\"\xe7\x02\n\x0cSearchPerson\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x18\n\x0b\x65xternal_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06groups\x18\x04 \x03(\t\x12\x16\n\texpire_at\x18\x05 \x01(\tH\x01\x88\x01\x01\x12\n\n\x02id\x18\x06 \x01(\t\x12\x12\n\ncreated_at\x18\x07 \x01(\t\x12\x17\n\nupdated_at\x18\x08 \x01(\tH\x02\x88\x01\x01\x12<\n\tdetection\x18\t \x01(\x0b\x32).visage.identification.v1.SearchDetection\x12\x38\n\x06images\x18\n \x03(\x0b\x32(.visage.identification.v1.RecognizeImageB\x0e\n\x0c_external_idB\x0c\n\n_expire_atB\r\n\x0b_updated_at\"\x8a\x02\n\x0fSearchDetection\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x11\n\x04\x63rop\x18\x02 \x01(\x0cH\x00\x88\x01\x01\x12\x15\n\rdetector_type\x18\x03 \x01(\x05\x12\x0c\n\x04hash\x18\x04 \x01(\t\x12\x0b\n\x03idx\x18\x05 \x01(\x05\x12\x12\n\x05image\x18\x06 \x01(\x0cH\x01\x88\x01\x01\x12*\n\tlandmarks\x18\x07 \x03(\x0b\x32\x17.visage.common.v1.Point\x12\x16\n\x0elandmarks_type\x18\x08 \x01(\x05\x12\x0b\n\x03msg\x18\t \x01(\t\x12\x0b\n\x03roi\x18\n \x03(\x02\x12\x1f\n\x0bversion_sdk\x18\x0b \x01(\tR\nversionSDKB\x07\n\x05_cropB\x08\n\x06_imageB\x8f\x01\n$com.example.visage.identification.v1P\x01ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\xaa\x02\x18Visage.Identification.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,20 +39,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n$com.example.visage.identification.v1P\001ZJgithub.com/example/visage/gen/go/visage/identification/v1;identificationv1\252\002\030Visage.Identification.V1'
   _globals['_SEARCHPARAMETERS'].fields_by_name['create_person']._loaded_options = None
   _globals['_SEARCHPARAMETERS'].fields_by_name['create_person']._serialized_options = b'\200\372\030\002'
+  _globals['_SEARCHPARAMETERS'].fields_by_name['group_ids']._loaded_options = None
+  _globals['_SEARCHPARAMETERS'].fields_by_name['group_ids']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_SEARCHPARAMETERS'].fields_by_name['image']._loaded_options = None
+  _globals['_SEARCHPARAMETERS'].fields_by_name['image']._serialized_options = b'\212\372\030\002\010\001'
+  _globals['_SEARCHPARAMETERS'].fields_by_name['threshold']._loaded_options = None
+  _globals['_SEARCHPARAMETERS'].fields_by_name['threshold']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\000\000'
+  _globals['_SEARCHPARAMETERS'].fields_by_name['limit']._loaded_options = None
+  _globals['_SEARCHPARAMETERS'].fields_by_name['limit']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_CREATEPERSONPARAMS'].fields_by_name['name']._loaded_options = None
+  _globals['_CREATEPERSONPARAMS'].fields_by_name['name']._serialized_options = b'\212\372\030\006\010\001\032\002\\S'
+  _globals['_CREATEPERSONPARAMS'].fields_by_name['ttl']._loaded_options = None
+  _globals['_CREATEPERSONPARAMS'].fields_by_name['ttl']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\360?'
+  _globals['_SEARCHFILTER'].fields_by_name['op']._loaded_options = None
+  _globals['_SEARCHFILTER'].fields_by_name['op']._serialized_options = b'\212\372\030\013\010\001R\002inR\003nin'
   _globals['_SEARCHRESPONSE'].fields_by_name['created_person']._loaded_options = None
   _globals['_SEARCHRESPONSE'].fields_by_name['created_person']._serialized_options = b'\360\371\030\311\001'
   _globals['_SEARCHREQUEST']._serialized_start=236
   _globals['_SEARCHREQUEST']._serialized_end=336
   _globals['_SEARCHPARAMETERS']._serialized_start=339
-  _globals['_SEARCHPARAMETERS']._serialized_end=777
-  _globals['_CREATEPERSONPARAMS']._serialized_start=779
-  _globals['_CREATEPERSONPARAMS']._serialized_end=882
-  _globals['_SEARCHFILTER']._serialized_start=884
-  _globals['_SEARCHFILTER']._serialized_end=940
-  _globals['_SEARCHRESPONSE']._serialized_start=943
-  _globals['_SEARCHRESPONSE']._serialized_end=1101
-  _globals['_SEARCHPERSON']._serialized_start=1104
-  _globals['_SEARCHPERSON']._serialized_end=1463
-  _globals['_SEARCHDETECTION']._serialized_start=1466
-  _globals['_SEARCHDETECTION']._serialized_end=1732
+  _globals['_SEARCHPARAMETERS']._serialized_end=827
+  _globals['_CREATEPERSONPARAMS']._serialized_start=830
+  _globals['_CREATEPERSONPARAMS']._serialized_end=960
+  _globals['_SEARCHFILTER']._serialized_start=962
+  _globals['_SEARCHFILTER']._serialized_end=1035
+  _globals['_SEARCHRESPONSE']._serialized_start=1038
+  _globals['_SEARCHRESPONSE']._serialized_end=1196
+  _globals['_SEARCHPERSON']._serialized_start=1199
+  _globals['_SEARCHPERSON']._serialized_end=1558
+  _globals['_SEARCHDETECTION']._serialized_start=1561
+  _globals['_SEARCHDETECTION']._serialized_end=1827
 # @@protoc_insertion_point(module_scope)

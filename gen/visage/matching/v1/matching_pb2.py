@@ -31,7 +31,7 @@ from visage.common.v1 import image_pb2 as visage_dot_common_dot_v1_dot_image__pb
 from visage.matching.v1 import descriptors_pb2 as visage_dot_matching_dot_v1_dot_descriptors__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!visage/matching/v1/matching.proto\x12\x12visage.matching.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\x1a!visage/common/v1/comparison.proto\x1a\x1fvisage/common/v1/geometry.proto\x1a\x1cvisage/common/v1/image.proto\x1a$visage/matching/v1/descriptors.proto\"\xda\x01\n\x0cMatchRequest\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12.\n\x06images\x18\x02 \x03(\x0b\x32\x1e.visage.matching.v1.MatchImage\x12@\n\x13output_image_params\x18\x03 \x01(\x0b\x32#.visage.common.v1.OutputImageParams\x12\x0e\n\x06tenant\x18\x04 \x01(\t\x12\x0b\n\x03\x65nv\x18\x05 \x01(\t\x12.\n\nthumbnails\x18\x06 \x01(\x0b\x32\x16.google.protobuf.ValueB\x02\x18\x01\"\xdd\x01\n\nMatchImage\x12\x12\n\x05index\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12\x30\n\x04type\x18\x02 \x01(\x0e\x32\x1d.visage.common.v1.ImageSourceH\x01\x88\x01\x01\x12\x0c\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x12\x17\n\ndetect_all\x18\x04 \x01(\x08H\x02\x88\x01\x01\x12$\n\x17liveness_transaction_id\x18\x05 \x01(\tH\x03\x88\x01\x01\x42\x08\n\x06_indexB\x07\n\x05_typeB\r\n\x0b_detect_allB\x1a\n\x18_liveness_transaction_id\"\xba\x01\n\rMatchResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12;\n\ndetections\x18\x02 \x03(\x0b\x32\'.visage.matching.v1.MatchImageDetection\x12\x33\n\x07results\x18\x03 \x03(\x0b\x32\".visage.common.v1.MatchImageResult\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"l\n\x13MatchImageDetection\x12\x30\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32!.visage.matching.v1.DetectionFace\x12\x13\n\x0bimage_index\x18\x02 \x01(\x05\x12\x0e\n\x06status\x18\x03 \x01(\x05\"\x90\x01\n\rDetectionFace\x12\x12\n\nface_index\x18\x01 \x01(\x05\x12*\n\tlandmarks\x18\x02 \x03(\x0b\x32\x17.visage.common.v1.Point\x12\x16\n\x0erotation_angle\x18\x03 \x01(\x02\x12\x0b\n\x03roi\x18\x04 \x03(\x02\x12\x11\n\x04\x63rop\x18\x05 \x01(\x0cH\x00\x88\x01\x01\x42\x07\n\x05_crop2\xef\x01\n\x0fMatchingService\x12g\n\x05Match\x12 .visage.matching.v1.MatchRequest\x1a!.visage.matching.v1.MatchResponse\"\x19\xf8\xf9\x18\x01\x82\xd3\xe4\x93\x02\x0f\"\n/api/match:\x01*\x12s\n\x12\x43omputeDescriptors\x12-.visage.matching.v1.ComputeDescriptorsRequest\x1a..visage.matching.v1.ComputeDescriptorsResponseBw\n\x1e\x63om.example.visage.matching.v1P\x01Z>github.com/example/visage/gen/go/visage/matching/v1;matchingv1\xaa\x02\x12Visage.Matching.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!visage/matching/v1/matching.proto\x12\x12visage.matching.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\"visage/common/v1/annotations.proto\x1a!visage/common/v1/comparison.proto\x1a\x1fvisage/common/v1/geometry.proto\x1a\x1cvisage/common/v1/image.proto\x1a$visage/matching/v1/descriptors.proto\"\xe7\x01\n\x0cMatchRequest\x12\x0b\n\x03tag\x18\x01 \x01(\t\x12;\n\x06images\x18\x02 \x03(\x0b\x32\x1e.visage.matching.v1.MatchImageB\x0b\x8a\xfa\x18\x07\x08\x01@\x02X\xe0\x01\x12@\n\x13output_image_params\x18\x03 \x01(\x0b\x32#.visage.common.v1.OutputImageParams\x12\x0e\n\x06tenant\x18\x04 \x01(\t\x12\x0b\n\x03\x65nv\x18\x05 \x01(\t\x12.\n\nthumbnails\x18\x06 \x01(\x0b\x32\x16.google.protobuf.ValueB\x02\x18\x01\"\xa5\x02\n\nMatchImage\x12!\n\x05index\x18\x01 \x01(\x05\x42\r\x8a\xfa\x18\t1\x00\x00\x00\x00\x00\x00\x00\x00H\x00\x88\x01\x01\x12\x30\n\x04type\x18\x02 \x01(\x0e\x32\x1d.visage.common.v1.ImageSourceH\x01\x88\x01\x01\x12\x14\n\x04\x64\x61ta\x18\x03 \x01(\x0c\x42\x06\x8a\xfa\x18\x02 \x01\x12\x17\n\ndetect_all\x18\x04 \x01(\x08H\x02\x88\x01\x01\x12\x30\n\x17liveness_transaction_id\x18\x05 \x01(\tB\n\x8a\xfa\x18\x06\x12\x04uuidH\x03\x88\x01\x01:#\x9a\xfa\x18\x04\x64\x61ta\x9a\xfa\x18\x17liveness_transaction_idB\x08\n\x06_indexB\x07\n\x05_typeB\r\n\x0b_detect_allB\x1a\n\x18_liveness_transaction_id\"\xba\x01\n\rMatchResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12;\n\ndetections\x18\x02 \x03(\x0b\x32\'.visage.matching.v1.MatchImageDetection\x12\x33\n\x07results\x18\x03 \x03(\x0b\x32\".visage.common.v1.MatchImageResult\x12)\n\x08metadata\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"l\n\x13MatchImageDetection\x12\x30\n\x05\x66\x61\x63\x65s\x18\x01 \x03(\x0b\x32!.visage.matching.v1.DetectionFace\x12\x13\n\x0bimage_index\x18\x02 \x01(\x05\x12\x0e\n\x06status\x18\x03 \x01(\x05\"\x90\x01\n\rDetectionFace\x12\x12\n\nface_index\x18\x01 \x01(\x05\x12*\n\tlandmarks\x18\x02 \x03(\x0b\x32\x17.visage.common.v1.Point\x12\x16\n\x0erotation_angle\x18\x03 \x01(\x02\x12\x0b\n\x03roi\x18\x04 \x03(\x02\x12\x11\n\x04\x63rop\x18\x05 \x01(\x0cH\x00\x88\x01\x01\x42\x07\n\x05_crop2\xef\x01\n\x0fMatchingService\x12g\n\x05Match\x12 .visage.matching.v1.MatchRequest\x1a!.visage.matching.v1.MatchResponse\"\x19\xf8\xf9\x18\x01\x82\xd3\xe4\x93\x02\x0f\"\n/api/match:\x01*\x12s\n\x12\x43omputeDescriptors\x12-.visage.matching.v1.ComputeDescriptorsRequest\x1a..visage.matching.v1.ComputeDescriptorsResponseBw\n\x1e\x63om.example.visage.matching.v1P\x01Z>github.com/example/visage/gen/go/visage/matching/v1;matchingv1\xaa\x02\x12Visage.Matching.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,20 +39,30 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'visage.matching.v1.matching
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\036com.example.visage.matching.v1P\001Z>github.com/example/visage/gen/go/visage/matching/v1;matchingv1\252\002\022Visage.Matching.V1'
+  _globals['_MATCHREQUEST'].fields_by_name['images']._loaded_options = None
+  _globals['_MATCHREQUEST'].fields_by_name['images']._serialized_options = b'\212\372\030\007\010\001@\002X\340\001'
   _globals['_MATCHREQUEST'].fields_by_name['thumbnails']._loaded_options = None
   _globals['_MATCHREQUEST'].fields_by_name['thumbnails']._serialized_options = b'\030\001'
+  _globals['_MATCHIMAGE'].fields_by_name['index']._loaded_options = None
+  _globals['_MATCHIMAGE'].fields_by_name['index']._serialized_options = b'\212\372\030\t1\000\000\000\000\000\000\000\000'
+  _globals['_MATCHIMAGE'].fields_by_name['data']._loaded_options = None
+  _globals['_MATCHIMAGE'].fields_by_name['data']._serialized_options = b'\212\372\030\002 \001'
+  _globals['_MATCHIMAGE'].fields_by_name['liveness_transaction_id']._loaded_options = None
+  _globals['_MATCHIMAGE'].fields_by_name['liveness_transaction_id']._serialized_options = b'\212\372\030\006\022\004uuid'
+  _globals['_MATCHIMAGE']._loaded_options = None
+  _globals['_MATCHIMAGE']._serialized_options = b'\232\372\030\004data\232\372\030\027liveness_transaction_id'
   _globals['_MATCHINGSERVICE'].methods_by_name['Match']._loaded_options = None
   _globals['_MATCHINGSERVICE'].methods_by_name['Match']._serialized_options = b'\370\371\030\001\202\323\344\223\002\017\"\n/api/match:\001*'
   _globals['_MATCHREQUEST']._serialized_start=290
-  _globals['_MATCHREQUEST']._serialized_end=508
-  _globals['_MATCHIMAGE']._serialized_start=511
-  _globals['_MATCHIMAGE']._serialized_end=732
-  _globals['_MATCHRESPONSE']._serialized_start=735
-  _globals['_MATCHRESPONSE']._serialized_end=921
-  _globals['_MATCHIMAGEDETECTION']._serialized_start=923
-  _globals['_MATCHIMAGEDETECTION']._serialized_end=1031
-  _globals['_DETECTIONFACE']._serialized_start=1034
-  _globals['_DETECTIONFACE']._serialized_end=1178
-  _globals['_MATCHINGSERVICE']._serialized_start=1181
-  _globals['_MATCHINGSERVICE']._serialized_end=1420
+  _globals['_MATCHREQUEST']._serialized_end=521
+  _globals['_MATCHIMAGE']._serialized_start=524
+  _globals['_MATCHIMAGE']._serialized_end=817
+  _globals['_MATCHRESPONSE']._serialized_start=820
+  _globals['_MATCHRESPONSE']._serialized_end=1006
+  _globals['_MATCHIMAGEDETECTION']._serialized_start=1008
+  _globals['_MATCHIMAGEDETECTION']._serialized_end=1116
+  _globals['_DETECTIONFACE']._serialized_start=1119
+  _globals['_DETECTIONFACE']._serialized_end=1263
+  _globals['_MATCHINGSERVICE']._serialized_start=1266
+  _globals['_MATCHINGSERVICE']._serialized_end=1505
 # @@protoc_insertion_point(module_scope)
