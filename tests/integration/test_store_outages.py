@@ -100,6 +100,19 @@ async def test_milvus_hung(server_stores: StoresUnderTest, milvus_server: Milvus
     assert [hit.image_id for hit in await vectors.search(unit(3), 1)] == ["after"]
 
 
+async def test_many_calls_to_a_hung_milvus_each_fail_quickly(
+    server_stores: StoresUnderTest, milvus_server: MilvusStandaloneServer
+) -> None:
+    """More calls at once than the adapter has threads: those waiting for a thread fail in time as well,
+    instead of one timeout after another (50 clients searched for 25 s in the soak before)."""
+    vectors = server_stores.vectors
+    timeout = server_stores.settings.timeout_seconds
+    with milvus_server.hung():
+        calls = [fails_quickly(vectors.search(unit(seed), 3), timeout + 2) for seed in range(40)]
+        await asyncio.gather(*calls)
+    await until_served(vectors.upsert, [VectorRecord("after", "p", unit(3), ())])
+
+
 async def test_unreachable_servers_fail_to_open_quickly() -> None:
     closed = f"127.0.0.1:{free_port()}"  # nothing listens there
     settings = StoreSettings(
