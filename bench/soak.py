@@ -56,7 +56,7 @@ from bench.soak_report import (
 )
 from libs.identification.reconciler import PHOTO_PREFIXES
 from libs.identification.writes import image_id_of_key
-from libs.stores.factory import open_stores
+from libs.stores.factory import StoreSettings, open_stores
 
 MARK_START, MARK_END = "<!-- soak:start -->", "<!-- soak:end -->"  # REPORT.md splices what is between
 IDENTIFICATION = (SEARCH, ADD_IMAGE, CREATE_PERSON)
@@ -187,10 +187,12 @@ async def _drive(
     return steady_end, samples
 
 
-async def read_stores(platform: SoakPlatform) -> StoreContents:
-    """Identification's rows, photo keys and vector ids, read from each store directly."""
-    settings = platform.stores.model_copy(update={"vectors_consistency": "Strong"})
-    stores = await open_stores(settings, "identification")
+async def read_stores(settings: StoreSettings) -> StoreContents:
+    """Identification's rows, photo keys and vector ids, read from each store directly (Strong consistency:
+    the vectors other processes wrote)."""
+    stores = await open_stores(
+        settings.model_copy(update={"vectors_consistency": "Strong"}), "identification"
+    )
     try:
         images = await stores.database.fetch("SELECT id, person_id, state, object_key FROM images")
         persons = await stores.database.fetch("SELECT id, state FROM persons")
@@ -212,10 +214,10 @@ async def _audit(platform: SoakPlatform, load: MixedLoad, notes: list[str]) -> A
     timings = platform.timings
     patience = timings.pending_grace_seconds + 3 * timings.orphan_scan_period_seconds + 30
     began = time.monotonic()
-    first = findings = audit(load.persons, load.images, await read_stores(platform))
+    first = findings = audit(load.persons, load.images, await read_stores(platform.stores))
     while findings.leaks and time.monotonic() - began < patience:
         await asyncio.sleep(5)
-        findings = audit(load.persons, load.images, await read_stores(platform))
+        findings = audit(load.persons, load.images, await read_stores(platform.stores))
     if first.leaks:
         left = "none left" if not findings.leaks else f"{findings.leaks} left"
         notes.append(
