@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.settings import GatewaySettings
 from libs.config import default_thread_count
 from services.detection.settings import DetectionSettings
 from services.matching.settings import MatchingSettings
@@ -70,3 +71,8 @@ def test_the_toml_section_applies_below_the_environment(
 
     assert settings.models.dir == Path("/toml/models") and settings.limit_per_image_type == 5
     assert (settings.server.max_concurrent_rpcs, settings.server.port) == (4, 50052)
+
+
+def test_a_backend_admits_every_call_one_api_key_may_have_in_flight() -> None:
+    # Otherwise a client within its key's limits is refused "server busy" (503) by a backend.
+    assert DetectionSettings().server.max_concurrent_rpcs >= GatewaySettings().key_max_concurrent
