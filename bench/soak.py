@@ -149,8 +149,9 @@ async def _inject(plan: FaultPlan, load: MixedLoad, api_url: str) -> None:
     async with httpx.AsyncClient() as client:
         while load.now() - fault.restored < RECOVERY_PATIENCE_SECONDS:
             served = [load.first_success(route, fault.restored) for route in fault.affects]
+            fault.first_success = min((at for at in served if at is not None), default=None)
             if all(at is not None for at in served) and await _ready(client, api_url):
-                fault.recovered = max([at for at in served if at is not None] + [load.now()])
+                fault.recovered = load.now()
                 print(f"    recovered {fault.recovery_seconds:.1f} s after the repair", flush=True)
                 return
             await asyncio.sleep(0.5)

@@ -59,7 +59,8 @@ class Fault:
     expected_kinds: frozenset[str]
     injected: float = 0.0
     restored: float = 0.0
-    recovered: float | None = None  # None: never recovered within the soak's patience
+    first_success: float | None = None  # the first affected request served after the repair
+    recovered: float | None = None  # every affected route served, and ready; None: not within patience
     note: str = ""
 
     @property
@@ -352,10 +353,16 @@ def render(summary: SoakSummary) -> str:
     lines += [f"| {what} | {value} | {verdict} |" for what, value, verdict in rows]
     lines += ["", "| route | served | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
     lines += [f"| {r.route} | {r.served} | {r.p50_ms:.0f} | {r.p99_ms:.0f} |" for r in summary.latencies]
-    lines += ["", "| fault | outage s | recovered after s | note |", "|---|---:|---:|---|"]
+    lines += [
+        "",
+        "| fault | outage s | first success after s | every route served and ready after s | note |",
+        "|---|---:|---:|---:|---|",
+    ]
     for fault in summary.faults:
+        first = "-" if fault.first_success is None else f"{fault.first_success - fault.restored:.1f}"
         recovery = "never" if fault.recovery_seconds is None else f"{fault.recovery_seconds:.1f}"
-        lines.append(f"| {fault.name} | {fault.restored - fault.injected:.1f} | {recovery} | {fault.note} |")
+        outage = fault.restored - fault.injected
+        lines.append(f"| {fault.name} | {outage:.1f} | {first} | {recovery} | {fault.note} |")
     lines += [
         "",
         "| process | median RSS MiB | slope MiB/min | flat below | judged |",
