@@ -49,9 +49,9 @@ from bench.soak_report import (
     StoreContents,
     audit,
     memory_trends,
+    new_fault,
     render,
     route_latencies,
-    service_fault,
     tally,
 )
 from libs.identification.reconciler import PHOTO_PREFIXES
@@ -60,6 +60,7 @@ from libs.stores.factory import StoreSettings, open_stores
 
 MARK_START, MARK_END = "<!-- soak:start -->", "<!-- soak:end -->"  # REPORT.md splices what is between
 IDENTIFICATION = (SEARCH, ADD_IMAGE, CREATE_PERSON)
+POSTGRES, MILVUS, S3 = "PostgreSQL backends terminated", "Milvus server", "S3 server"
 # What each fault may fail: the routes that reach the broken part. Liveness serves none of the load's routes;
 # its recovery is the gateway's readiness.
 AFFECTS = {
@@ -68,9 +69,9 @@ AFFECTS = {
     "liveness": (),
     "identification": IDENTIFICATION,
     "gateway": ROUTES,
-    "PostgreSQL backends terminated": IDENTIFICATION,
-    "Milvus server": (SEARCH, ADD_IMAGE),
-    "S3 server": (ADD_IMAGE,),
+    POSTGRES: IDENTIFICATION,
+    MILVUS: (SEARCH, ADD_IMAGE),
+    S3: (ADD_IMAGE,),
 }
 SAMPLE_SECONDS = 2.0
 RECOVERY_PATIENCE_SECONDS = 180.0
@@ -104,13 +105,13 @@ class FaultPlan:
 def fault_plans(platform: SoakPlatform, outage: float) -> list[FaultPlan]:
     def killed(name: str) -> FaultPlan:
         return FaultPlan(
-            service_fault(name, AFFECTS[name]),
+            new_fault(name, AFFECTS[name]),
             lambda: platform.kill(name),
             lambda: platform.platform.restart(name),
             outage,
         )
 
-    terminated = service_fault("PostgreSQL backends terminated", AFFECTS["PostgreSQL backends terminated"])
+    terminated = new_fault(POSTGRES, AFFECTS[POSTGRES])
 
     def terminate() -> None:
         terminated.note = f"{platform.terminate_database_backends()} connections terminated"
@@ -118,14 +119,12 @@ def fault_plans(platform: SoakPlatform, outage: float) -> list[FaultPlan]:
     stores = [
         FaultPlan(terminated, terminate, lambda: None, 0.0),
         FaultPlan(
-            service_fault("Milvus server", AFFECTS["Milvus server"]),
+            new_fault(MILVUS, AFFECTS[MILVUS]),
             platform.milvus.kill,
             lambda: platform.milvus.start(timeout=180),
             outage,
         ),
-        FaultPlan(
-            service_fault("S3 server", AFFECTS["S3 server"]), platform.s3.kill, platform.s3.start, outage
-        ),
+        FaultPlan(new_fault(S3, AFFECTS[S3]), platform.s3.kill, platform.s3.start, outage),
     ]
     return [killed(name) for name in (*SERVICES, "gateway")] + stores
 

@@ -73,7 +73,7 @@ class Fault:
         return overlaps and outcome.route in self.affects and outcome.kind in self.expected_kinds
 
 
-def service_fault(name: str, affects: Iterable[str]) -> Fault:
+def new_fault(name: str, affects: Iterable[str]) -> Fault:
     kinds = {UNAVAILABLE} | ({REFUSED, DROPPED} if name == GATEWAY else set())
     return Fault(name, frozenset(affects), frozenset(kinds))
 

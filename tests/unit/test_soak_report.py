@@ -18,9 +18,9 @@ from bench.soak_report import (
     StoreContents,
     audit,
     memory_trends,
+    new_fault,
     render,
     route_latencies,
-    service_fault,
     tally,
 )
 
@@ -30,7 +30,7 @@ SEARCH, DETECT = "POST /api/search", "POST /api/detect"
 
 
 def a_milvus_outage() -> list:
-    fault = service_fault("Milvus server", [SEARCH])
+    fault = new_fault("Milvus server", [SEARCH])
     fault.injected, fault.restored, fault.recovered = 10.0, 15.0, 20.0
     return [fault]
 
