@@ -54,6 +54,7 @@ from bench.soak_report import (
     route_latencies,
     tally,
 )
+from libs.errors import UnavailableError
 from libs.identification.reconciler import PHOTO_PREFIXES
 from libs.identification.writes import image_id_of_key
 from libs.stores.factory import StoreSettings, open_stores
@@ -75,6 +76,7 @@ AFFECTS = {
 }
 SAMPLE_SECONDS = 2.0
 RECOVERY_PATIENCE_SECONDS = 180.0
+AUDIT_TIMEOUT = 60.0  # seconds per store call of the audit's own reads
 
 
 @dataclass(frozen=True)
@@ -188,11 +190,11 @@ async def _drive(
 
 
 async def read_stores(settings: StoreSettings) -> StoreContents:
-    """Identification's rows, photo keys and vector ids, read from each store directly (Strong consistency:
-    the vectors other processes wrote)."""
-    stores = await open_stores(
-        settings.model_copy(update={"vectors_consistency": "Strong"}), "identification"
-    )
+    """Identification's rows, photo keys and vector ids, read from each store directly: with Strong
+    consistency (the vectors other processes wrote) and a long timeout (listing a few thousand keys from
+    moto on a busy machine took more than the platform's 3 s)."""
+    reader = settings.model_copy(update={"vectors_consistency": "Strong", "timeout_seconds": AUDIT_TIMEOUT})
+    stores = await open_stores(reader, "identification")
     try:
         images = await stores.database.fetch("SELECT id, person_id, state, object_key FROM images")
         persons = await stores.database.fetch("SELECT id, state FROM persons")
@@ -210,15 +212,22 @@ async def read_stores(settings: StoreSettings) -> StoreContents:
 
 async def _audit(platform: SoakPlatform, load: MixedLoad, notes: list[str]) -> AuditFindings:
     """The audit once the reconciler had its chance: it runs every few seconds, removes interrupted adds
-    after the grace period and orphans in its full pass."""
+    after the grace period and orphans in its full pass. Stores that cannot be read fail the audit."""
     timings = platform.timings
     patience = timings.pending_grace_seconds + 3 * timings.orphan_scan_period_seconds + 30
     began = time.monotonic()
-    first = findings = audit(load.persons, load.images, await read_stores(platform.stores))
-    while findings.leaks and time.monotonic() - began < patience:
+    first: AuditFindings | None = None
+    findings = AuditFindings(len(load.images), len(load.persons), error="the stores were never read")
+    while time.monotonic() - began < patience:
+        try:
+            findings = audit(load.persons, load.images, await read_stores(platform.stores))
+        except UnavailableError as error:
+            findings = dataclasses.replace(findings, error=f"a store could not be read: {error}"[:300])
+        first = first or (findings if not findings.error else None)
+        if not findings.error and not findings.leaks:
+            break
         await asyncio.sleep(5)
-        findings = audit(load.persons, load.images, await read_stores(platform.stores))
-    if first.leaks:
+    if first is not None and first.leaks:
         left = "none left" if not findings.leaks else f"{findings.leaks} left"
         notes.append(
             f"When the load stopped the stores held {len(first.orphans)} orphans, "

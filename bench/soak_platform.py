@@ -42,7 +42,9 @@ class SoakTimings:
     """What the platform is configured with, so the soak can hold it to it."""
 
     deadline_seconds: float = 30.0  # the gateway's call deadline (its default)
-    store_timeout_seconds: float = 3.0  # one store call
+    store_timeout_seconds: float = (
+        5.0  # one store call (the default; at 3 s, moto listed 1 000 keys too slowly)
+    )
     write_step_seconds: float = 5.0  # one step of a write (identification's store_timeout_seconds)
     reconcile_period_seconds: float = 5.0
     orphan_scan_period_seconds: float = 20.0

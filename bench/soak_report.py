@@ -150,6 +150,7 @@ class AuditFindings:
     orphans: list[str] = field(default_factory=list)  # objects or vectors without a row
     incomplete_rows: list[str] = field(default_factory=list)  # rows without their object or vector
     unfinished_rows: list[str] = field(default_factory=list)  # rows still pending or deleting
+    error: str = ""  # why the stores could not be audited
 
     @property
     def leaks(self) -> int:
@@ -157,7 +158,7 @@ class AuditFindings:
 
     @property
     def clean(self) -> bool:
-        return not self.lost and not self.leaks
+        return not self.lost and not self.leaks and not self.error
 
 
 def audit(
@@ -258,7 +259,9 @@ class SoakSummary:
                 f"(deadline {self.deadline_seconds:g} s)"
             )
         failed += [f"{fault.name} did not recover" for fault in self.faults if fault.recovered is None]
-        if not self.findings.clean:
+        if self.findings.error:
+            failed.append(f"audit: {self.findings.error}")
+        elif not self.findings.clean:
             failed.append(
                 f"audit: {len(self.findings.lost)} lost, {self.findings.leaks} leaked "
                 f"({(self.findings.lost + self.findings.orphans + self.findings.incomplete_rows)[:5]})"
@@ -338,8 +341,8 @@ def render(summary: SoakSummary) -> str:
         (
             "writes audited",
             f"{findings.images_audited} images of {findings.persons_audited} persons; "
-            f"{len(findings.lost)} lost",
-            _verdict(not findings.lost),
+            f"{len(findings.lost)} lost" + (f"; NOT AUDITED: {findings.error}" if findings.error else ""),
+            _verdict(not findings.lost and not findings.error),
         ),
         (
             "leaks found",

@@ -165,3 +165,9 @@ def test_a_short_run_does_not_judge_memory() -> None:
     summary = a_summary(AuditFindings(1, 1), memory_window=30.0)
     assert summary.failures() == []
     assert "memory not judged" in render(summary)
+
+
+def test_stores_that_could_not_be_read_fail_the_audit() -> None:
+    summary = a_summary(AuditFindings(1, 1, error="a store could not be read: S3 does not answer"), 30.0)
+    assert summary.failures() == ["audit: a store could not be read: S3 does not answer"]
+    assert "NOT AUDITED" in render(summary)
