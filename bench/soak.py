@@ -290,7 +290,8 @@ def soak(settings: BenchSettings, config: SoakConfig) -> int:
     faults = [plan.fault for plan in plans]
     errors = tally(load.outcomes, faults, run_end)
     notes += [
-        f"Unexpected: {o.route} {o.kind} after {o.seconds:.1f} s: {o.message}"
+        f"Unexpected: {o.route} {o.kind} after {o.seconds:.1f} s at {o.started:.0f} s "
+        f"({_during(o.started, faults)}): {o.message}"
         for o in errors.unexpected_examples
     ]
     notes += [
