@@ -16,7 +16,7 @@ export VISAGE_MODELS_DIR ?= $(if $(wildcard ../shared/models/MODELS.md),$(abspat
 export VISAGE_FACES_DIR ?= $(abspath ../shared/faces)
 BUF := node_modules/.bin/buf
 
-.PHONY: help setup models certs proto lint chromium test test-unit run bench bench-full clean
+.PHONY: help setup models certs proto lint chromium test test-unit run bench bench-full soak clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ bench: $(BENCH_STAMP) models  ## fast benchmarks (minutes): tables, bench/result
 
 bench-full: $(COMPARE_STAMP) models  ## every benchmark, long variants: 10^6 vectors, face_recognition comparison
 	$(BIN)/python -m bench --full --report
+
+soak: $(BENCH_STAMP) models  ## faults under load and 50 clients for 5 minutes (SOAK_ARGS=--quick: short): bench/results/SOAK.md
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 clean:  ## remove the virtualenv and caches (keeps downloaded models)
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

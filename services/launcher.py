@@ -92,6 +92,18 @@ class Platform:
     environment: dict[str, str] = field(default_factory=dict)  # what the processes got beyond ours
     backends: dict[str, str] = field(default_factory=dict)  # service name -> host:port it listens on (mTLS)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # How each process was started (module, environment), so one can be started again after it died.
+    launches: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+
+    def launch(self, name: str, module: str, env: dict[str, str]) -> None:
+        self.launches[name] = (module, env)
+        self.processes[name] = _spawn(module, env)
+
+    def restart(self, name: str) -> None:
+        """Start `name` again as it was first started (after it died or was killed)."""
+        if self.processes[name].poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        self.launch(name, *self.launches[name])
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
@@ -187,10 +199,8 @@ def running_platform(
     )
     try:
         for name, port in settings.ports.items():
-            env = base_env | _service_env(settings, name, port)
-            platform.processes[name] = _spawn(f"services.{name}", env)
-        env = base_env | _gateway_env(settings)
-        platform.processes["gateway"] = _spawn("gateway", env)
+            platform.launch(name, f"services.{name}", base_env | _service_env(settings, name, port))
+        platform.launch("gateway", "gateway", base_env | _gateway_env(settings))
         _wait_ready(platform, settings.startup_timeout_seconds)
         yield platform
     finally:

@@ -26,6 +26,9 @@ _CONNECTION_ERRORS = (
     asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08
     asyncpg.exceptions.OperatorInterventionError,  # class 57: shutdown, cannot connect now
     asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections, disk full
+    # The client's protocol state broke ("cannot switch to state 12; another operation is in progress"):
+    # seen when the server terminated the connection in the middle of a call (bench/soak.py).
+    asyncpg.exceptions.InternalClientError,
 )
 
 

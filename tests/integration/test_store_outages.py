@@ -1,10 +1,12 @@
 """A dead or hung S3 / Milvus server: the adapters fail within seconds with UnavailableError and work again,
-without being reopened, once the server is back. (The machine's PostgreSQL is shared: it is not killed here.)
+without being reopened, once the server is back. (The machine's PostgreSQL is shared: it is not killed here;
+the connections to the test's own database are terminated instead.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -99,6 +101,50 @@ async def test_milvus_hung(server_stores: StoresUnderTest, milvus_server: Milvus
         await fails_quickly(vectors.upsert([VectorRecord("during", "p", unit(2), ())]), timeout + 2)
     await until_served(vectors.upsert, [VectorRecord("after", "p", unit(3), ())])
     assert [hit.image_id for hit in await vectors.search(unit(3), 1)] == ["after"]
+
+
+async def test_many_calls_to_a_hung_milvus_each_fail_quickly(
+    server_stores: StoresUnderTest, milvus_server: MilvusStandaloneServer
+) -> None:
+    """More calls at once than the adapter has threads: those waiting for a thread fail in time as well,
+    instead of one timeout after another (50 clients searched for 25 s in the soak before)."""
+    vectors = server_stores.vectors
+    timeout = server_stores.settings.timeout_seconds
+    with milvus_server.hung():
+        calls = [fails_quickly(vectors.search(unit(seed), 3), timeout + 2) for seed in range(40)]
+        await asyncio.gather(*calls)
+    await until_served(vectors.upsert, [VectorRecord("after", "p", unit(3), ())])
+
+
+async def test_postgres_connections_terminated_mid_call_fail_as_unavailable(
+    server_stores: StoresUnderTest,
+) -> None:
+    """What a PostgreSQL restart or failover does to the pool: every interrupted call is UnavailableError
+    (503; the soak once got a 500 from asyncpg's InternalClientError), and the pool serves again."""
+    database = server_stores.database
+    failures: list[Exception] = []
+
+    async def caller() -> None:
+        for _ in range(25):
+            try:
+                await database.fetch("SELECT pg_sleep(0.02)")
+            except Exception as error:
+                failures.append(error)
+
+    async def terminator() -> None:
+        for _ in range(6):
+            await asyncio.sleep(0.1)
+            with contextlib.suppress(UnavailableError):
+                await database.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+    await asyncio.gather(*(caller() for _ in range(20)), terminator())
+    assert failures, "no call was interrupted"
+    others = [repr(error) for error in failures if type(error) is not UnavailableError]
+    assert not others, others[:3]
+    assert await until_served(database.fetchrow, "SELECT 1 AS one") == {"one": 1}
 
 
 async def test_unreachable_servers_fail_to_open_quickly() -> None:

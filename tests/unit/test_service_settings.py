@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.settings import GatewaySettings
 from libs.config import default_thread_count
 from services.detection.settings import DetectionSettings
 from services.matching.settings import MatchingSettings
@@ -97,3 +98,8 @@ def test_traces_are_off_unless_the_standard_otlp_variable_names_an_endpoint(
 
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317")
     assert MatchingSettings().otlp_endpoint == DetectionSettings().otlp_endpoint == "http://collector:4317"
+
+
+def test_a_backend_admits_every_call_one_api_key_may_have_in_flight() -> None:
+    # Otherwise a client within its key's limits is refused "server busy" (503) by a backend.
+    assert DetectionSettings().server.max_concurrent_rpcs >= GatewaySettings().key_max_concurrent
