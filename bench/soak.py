@@ -241,10 +241,9 @@ def _api_schema(platform: SoakPlatform, examples: int) -> dict[str, object] | No
     if importlib.util.find_spec("bench.api_schema") is None:
         return None
     module = importlib.import_module("bench.api_schema")
-    base_url = platform.api_url.removesuffix("/api")
-    print(f"API schema run against {base_url} ({examples} examples per operation)", flush=True)
+    print(f"API schema run against {platform.api_url} ({examples} examples per operation)", flush=True)
     try:
-        return dict(module.run(base_url, platform.api_key, examples))
+        return dict(module.run(platform.api_url, platform.api_key, examples))
     except Exception as error:  # its own failure is a finding, not a reason to skip the soak
         return {"failures": 1, "error": f"{type(error).__name__}: {error}"}
 

@@ -281,12 +281,12 @@ class SoakSummary:
         return self.memory_window_seconds >= MIN_MEMORY_WINDOW_SECONDS
 
 
-# Counts of bench.api_schema.run whose non-zero value is a failure (it names its own; these are its words).
-SCHEMA_FAILURE_KEYS = ("server_errors", "valid_rejected", "invalid_accepted", "nonconforming", "failures")
-
-
 def _schema_failures(schema: Mapping[str, object]) -> int:
-    return sum(int(value) for key, value in schema.items() if key in SCHEMA_FAILURE_KEYS and value)
+    """Failed checks plus errors of a `bench.api_schema.run` answer ({"failures": {check: count}, "errors":
+    [message], ...}); a run that itself failed comes as {"failures": 1, "error": ...}."""
+    failures, errors = schema.get("failures", {}), schema.get("errors", [])
+    counted = sum(failures.values()) if isinstance(failures, Mapping) else int(failures or 0)  # type: ignore[arg-type]
+    return counted + (len(errors) if isinstance(errors, list) else 0)
 
 
 def _counts(counter: Mapping[str, int]) -> str:
@@ -305,11 +305,17 @@ def render(summary: SoakSummary) -> str:
     if summary.schema is None:
         schema_row = ("cases generated (API schema run)", "not run", "n/a")
     else:
-        cases = summary.schema.get("cases", summary.schema.get("cases_generated", "?"))
+        schema = summary.schema
+        phases = schema.get("cases_by_phase", {})
+        failures = schema.get("failures", {})
         schema_row = (
             "cases generated (API schema run)",
-            f"{cases} ({_counts({k: int(v) for k, v in summary.schema.items() if isinstance(v, int)})})",
-            _verdict(not _schema_failures(summary.schema)),
+            f"{schema.get('cases', '?')} over {schema.get('operations', '?')} operations "
+            f"({_counts(phases) if isinstance(phases, Mapping) else phases}); failed checks: "
+            f"{_counts(failures) if isinstance(failures, Mapping) else failures}; "
+            f"errors: {len(schema.get('errors', []) or [])}"
+            + (f" ({schema['error']})" if "error" in schema else ""),
+            _verdict(not _schema_failures(schema)),
         )
     faults_value = (
         f"{len(summary.faults)} ({', '.join(fault.name for fault in summary.faults)}); "

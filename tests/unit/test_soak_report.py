@@ -3,6 +3,7 @@ audit calls lost or leaked, when memory counts as flat, and that the table says 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pytest
@@ -171,3 +172,23 @@ def test_stores_that_could_not_be_read_fail_the_audit() -> None:
     summary = a_summary(AuditFindings(1, 1, error="a store could not be read: S3 does not answer"), 30.0)
     assert summary.failures() == ["audit: a store could not be read: S3 does not answer"]
     assert "NOT AUDITED" in render(summary)
+
+
+def test_the_schema_row_reads_what_bench_api_schema_answers() -> None:
+    clean = {
+        "operations": 28,
+        "cases": 4433,
+        "cases_by_phase": {"coverage": 1316},
+        "failures": {},
+        "errors": [],
+    }
+    failing = clean | {"failures": {"positive_data_acceptance": 2}, "errors": ["boom"]}
+    passed = dataclasses.replace(a_summary(AuditFindings(1, 1)), schema=clean)
+    assert (
+        "| cases generated (API schema run) | 4433 over 28 operations (coverage: 1316); failed checks: none; "
+        in (render(passed))
+    )
+    assert not any("API schema" in failure for failure in passed.failures())
+    failed = dataclasses.replace(passed, schema=failing)
+    assert any("API schema" in failure for failure in failed.failures())
+    assert "positive_data_acceptance: 2; errors: 1 | **FAIL** |" in render(failed)
