@@ -26,6 +26,7 @@ def main() -> None:
         access_log=False,  # gateway.access logs each request with its X-RequestID
         log_config=None,  # keep the logging configured above
         timeout_graceful_shutdown=settings.grace_seconds,
+        timeout_keep_alive=settings.keep_alive_seconds,
         server_header=False,
         ssl_certfile=settings.https_cert,  # None for both = plain HTTP
         ssl_keyfile=settings.https_key,

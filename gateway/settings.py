@@ -85,6 +85,10 @@ class GatewaySettings(ProcessSettings, TelemetrySettings):
     cors_origins: list[str] = Field(default_factory=list)
     # How long in-flight HTTP requests may take to finish after SIGTERM.
     grace_seconds: float = Field(default=10.0, ge=0)
+    # How long an idle client connection is kept open. Longer than clients' and load balancers' own idle
+    # timeouts (httpx 5 s, AWS ALB 60 s): the side that closes first must be the client, or a request sent on
+    # a connection the server is closing that instant is lost (the soak saw one at uvicorn's default, 5 s).
+    keep_alive_seconds: int = Field(default=75, ge=1)
     # Reported by GET /api/healthz (Regula DeviceInfo) and in the OpenAPI document.
     app_name: str = "Visage Face API"
     version: str = Field(default_factory=_installed_version)
