@@ -11,13 +11,18 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from libs.errors import UnavailableError
+from libs.errors import InvalidRequestError, UnavailableError
 from libs.stores.ports import Database, Migration, Row
 from libs.stores.sql_common import apply_migrations, changed_rows, portable_args
 
 # Concurrent migrators (two replicas starting at once) queue on this transaction-level advisory lock.
 MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(5638121765893939)"
 
+# Text that PostgreSQL refuses: the request's fault, not the server's.
+_TEXT_ERRORS = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,  # a NUL in text (22021)
+    asyncpg.exceptions.UntranslatableCharacterError,  # "\u0000" in JSON (22P05)
+)
 # Errors that mean "the server or the connection is gone", not "this statement is wrong".
 _CONNECTION_ERRORS = (
     OSError,
@@ -44,6 +49,8 @@ def _translated(where: str) -> Iterator[None]:
         yield
     except _CONNECTION_ERRORS as error:
         raise UnavailableError(f"PostgreSQL at {where} does not answer: {error!r}") from error
+    except _TEXT_ERRORS as error:  # a gRPC caller's NUL or unencodable text (the gateway refuses it first)
+        raise InvalidRequestError(f"text PostgreSQL cannot store: {error}") from error
 
 
 class PostgresSession:

@@ -230,3 +230,13 @@ async def test_link_names_the_object(stores: StoresUnderTest) -> None:
     link = stores.objects.link("persons/p1/i1")
     expected = "s3://visage-test/persons/p1/i1" if stores.kind == "server" else "file:///"
     assert link.startswith(expected) and link.endswith("/persons/p1/i1")
+
+
+async def test_text_postgresql_cannot_store_is_the_requests_fault(server_stores: StoresUnderTest) -> None:
+    """A gRPC caller (the gateway refuses these first) sends a NUL: 400-class, not "the database failed"."""
+    db = server_stores.database
+    await db.migrate(SCHEMA)
+    with pytest.raises(InvalidRequestError, match="cannot store"):
+        await db.execute(
+            "INSERT INTO persons (id, name, created_at) VALUES ($1, $2, $3)", "p-nul", "floor\x003", 1
+        )
