@@ -65,6 +65,8 @@ UNDECLARABLE_MESSAGES = {
     "not a WebM or MP4": "a liveness video that is no video",
     "bytes, the limit is": "a frame or video over the transaction's limits",
     "metadata: at most": "liveness metadata over its size limit",
+    # PostgreSQL text and JSONB cannot hold NUL; SQLite can, so the document cannot refuse it for both.
+    "text PostgreSQL cannot store": "a NUL character in stored text (PostgreSQL)",
 }
 # A key may send 100 requests a second by default (gateway/auth.py): stay under it.
 RATE_LIMIT = "80/s"

@@ -46,17 +46,15 @@ def test_invalid_json_and_non_object_bodies(api: httpx.Client, still_works: Call
     still_works()
 
 
-@pytest.mark.parametrize(
-    "text", [rb'"floor\u00003"', rb'"\ud83d"', rb'"\udc00 alone"'], ids=["NUL", "high", "low"]
-)
-def test_text_no_store_can_keep_is_a_400_not_a_500(
+@pytest.mark.parametrize("text", [rb'"\ud83d"', rb'"\udc00 alone"'], ids=["high", "low"])
+def test_an_unpaired_surrogate_is_a_400_not_a_500(
     api: httpx.Client, still_works: Callable[[], None], text: bytes
 ) -> None:
-    """A NUL (PostgreSQL text refuses it) or an unpaired surrogate (not UTF-8) in a name or a metadata key or
-    value: the schemathesis run found a 500 on POST /api/groups. A paired surrogate (an emoji) is fine."""
+    """Half of a UTF-16 pair is valid JSON but no UTF-8 text, in a name or in a metadata key; a whole pair
+    (an emoji) is stored. A NUL, which PostgreSQL cannot store: tests/integration/test_store_contracts.py."""
     for body in (b'{"name": %s}' % text, b'{"name": "g", "metadata": {%s: 1}}' % text):
         answer = api.post("groups", content=body, headers={"content-type": "application/json"})
-        assert "no store can keep" in operation_log(answer, 400)["msg"]
+        assert "surrogate" in operation_log(answer, 400)["msg"]
     emoji = api.post(
         "groups", content=rb'{"name": "\ud83d\ude00"}', headers={"content-type": "application/json"}
     )
