@@ -213,8 +213,13 @@ def main() -> int:
     # background leaves it ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # A person at a terminal reads text log lines; a log collector (no terminal) gets JSON. Set explicitly,
+    # VISAGE_<PROCESS>_LOG_FORMAT wins.
+    names = (*settings.ports, "gateway")
+    text_logs = {f"VISAGE_{name.upper()}_LOG_FORMAT": "text" for name in names} if sys.stdout.isatty() else {}
+    unset = {variable: value for variable, value in text_logs.items() if variable not in os.environ}
     try:
-        with running_platform(settings) as platform:
+        with running_platform(settings, unset) as platform:
             print(f"Visage is ready: {platform.api_url}  (docs: {platform.api_url}/docs). Ctrl-C stops it.")
             key_file = platform.key_store.data_dir / LOCAL_KEY_FILES["admin"]
             print(f"API key (tenant 'default', every scope) in {key_file}; send it as")
