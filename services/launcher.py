@@ -42,15 +42,9 @@ class LauncherSettings(ProcessSettings):
             "identification": 50054,
         }
     )
-    # Where each service serves Prometheus `/metrics` (loopback); a service not named picks a free port.
-    metrics_ports: dict[str, int] = Field(
-        default_factory=lambda: {
-            "detection": 51051,
-            "matching": 51052,
-            "liveness": 51053,
-            "identification": 51054,
-        }
-    )
+    # Where a service serves Prometheus `/metrics` (loopback) instead of its default (its gRPC port + 1000);
+    # 0 lets the OS pick (tests run beside each other).
+    metrics_ports: dict[str, int] = Field(default_factory=dict)
     startup_timeout_seconds: float = 120.0
 
 
@@ -136,7 +130,8 @@ def _service_env(settings: LauncherSettings, name: str, port: int) -> dict[str, 
     env = {f"{prefix}SERVER__HOST": "127.0.0.1", f"{prefix}SERVER__PORT": str(port)} | _tls_env(
         prefix, settings.certs_dir.resolve(), name
     )
-    env[f"{prefix}METRICS__PORT"] = str(settings.metrics_ports.get(name, 0))
+    if name in settings.metrics_ports:
+        env[f"{prefix}METRICS__PORT"] = str(settings.metrics_ports[name])
     # Services that ask matching for descriptors find it on its launcher port (other services ignore it).
     if "matching" in settings.ports and name != "matching":
         env[f"{prefix}MATCHING_TARGET"] = f"127.0.0.1:{settings.ports['matching']}"
