@@ -117,12 +117,11 @@ def _parse_json(body: bytes) -> Any:
     if not body.strip():
         raise InvalidRequestError("request body is empty: expected a JSON object")
     try:
-        parsed = json.loads(body)  # an unpaired surrogate parses, but protobuf refuses it: a 400 below
+        return json.loads(body)  # an unpaired surrogate parses, but protobuf refuses it: a 400 in ParseDict
     except UnicodeDecodeError:
         raise InvalidRequestError("request body is not UTF-8 text: expected a JSON object") from None
     except json.JSONDecodeError as error:
         raise InvalidRequestError(f"request body is not valid JSON: {error}") from None
-    return parsed
 
 
 def _bound_field(descriptor: Descriptor, name: str) -> FieldDescriptor:
