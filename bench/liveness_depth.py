@@ -22,7 +22,7 @@ import numpy as np
 
 from bench import BenchSettings
 from bench.common import method_of
-from bench.metrics import binomial_upper
+from bench.metrics import rate_text
 from bench.section import Section
 from libs.config import ImageLimits
 from libs.faces import FaceEngine
@@ -79,7 +79,7 @@ def _photos(faces_dir: Path) -> list[tuple[str, str]]:
 
 
 def _rate(part: int, whole: int) -> str:
-    return f"{part}/{whole} ({part / whole:.1%}, ≤ {binomial_upper(part, whole):.0%})" if whole else "0/0"
+    return rate_text(part, whole, with_bound=True)
 
 
 def _threshold(real: list[float]) -> float:

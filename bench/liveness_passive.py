@@ -27,7 +27,7 @@ import numpy as np
 
 from bench import BenchSettings
 from bench.common import method_of
-from bench.metrics import binomial_upper
+from bench.metrics import binomial_upper, rate_text
 from bench.section import Section
 from libs.config import ImageLimits
 from libs.faces import FaceEngine
@@ -65,6 +65,11 @@ class Candidate:
     resize: str
     factor: float
     weights: tuple[float, float]
+
+    def combine(self, model_scores: np.ndarray) -> np.ndarray:
+        """The decision's score from each model's (the last axis, in ENSEMBLE order)."""
+        weights = np.array(self.weights)
+        return model_scores @ weights / weights.sum()
 
     def label(self) -> str:
         v2, v1se = self.weights
@@ -147,15 +152,16 @@ def shrunk(image: np.ndarray, eyes: float, target: float) -> np.ndarray:
 
 @dataclass
 class Scores:
-    """Per candidate setting (resize, factor): an N×2 array of model scores; NaN where no face was found."""
+    """Per candidate setting (resize, factor): an N×2 array of model scores; NaN where no face was found.
+    `faces`: each photo's central face, found once for every setting."""
 
     kinds: np.ndarray
     captures: np.ndarray
     by_setting: dict[tuple[str, float], np.ndarray]
+    faces: list[Face | None]
 
     def combined(self, candidate: Candidate) -> np.ndarray:
-        weights = np.array(candidate.weights)
-        return self.by_setting[(candidate.resize, candidate.factor)] @ weights / weights.sum()
+        return candidate.combine(self.by_setting[(candidate.resize, candidate.factor)])
 
 
 def score_all(
@@ -171,7 +177,7 @@ def score_all(
         by_setting[(resize, factor)] = np.array(rows)
     kinds = np.array([sample.kind for sample, _ in photos])
     captures = np.array([sample.capture for sample, _ in photos])
-    return Scores(kinds, captures, by_setting)
+    return Scores(kinds, captures, by_setting, faces)
 
 
 def threshold_at(live: np.ndarray, bpcer: float) -> float:
@@ -190,9 +196,9 @@ class Rates:
 
     def cells(self) -> list[str]:
         return [
-            _rate(self.attacks_accepted, self.attacks),
+            rate_text(self.attacks_accepted, self.attacks),
             f"{binomial_upper(self.attacks_accepted, self.attacks):.0%}",
-            _rate(self.live_refused, self.live),
+            rate_text(self.live_refused, self.live),
             f"{binomial_upper(self.live_refused, self.live):.0%}",
         ]
 
@@ -202,10 +208,6 @@ def rates(scores: np.ndarray, kinds: np.ndarray, threshold: float) -> Rates:
     accepted = np.nan_to_num(scores, nan=-1.0) >= threshold
     spoof, live = kinds == "spoof", kinds == "live"
     return Rates(int(accepted[spoof].sum()), int(spoof.sum()), int((~accepted[live]).sum()), int(live.sum()))
-
-
-def _rate(part: int, whole: int) -> str:
-    return f"{part}/{whole} ({part / whole:.1%})" if whole else "0/0"
 
 
 def calibrated(
@@ -312,7 +314,7 @@ def run(settings: BenchSettings) -> Section:
     _distributions(section, scores, (TODAY, SHIPPED))
     _ablation(section, scores)
     _equal_size(section, judge, photos, scores, shipped_threshold)
-    _gate(section, judge, photos, shipped_threshold, LivenessPolicy().frame_limits)
+    _gate(section, judge, photos, scores, shipped_threshold, LivenessPolicy().frame_limits)
     _verdicts(section, judge, photos)
     section.highlight(
         f"passive liveness on 115 licensed photos, leave one capture out: APCER {rows[2][2]} at BPCER "
@@ -371,8 +373,7 @@ def _equal_size(
 ) -> None:
     best = SHIPPED
     sized = []
-    for sample, image in photos:
-        face = judge.central(image)
+    for (sample, image), face in zip(photos, native.faces, strict=True):
         eyes = FaceGeometry(face).eyes_distance if face else 0.0
         sized.append((sample, shrunk(image, eyes, EQUAL_EYES) if eyes > EQUAL_EYES else image))
     equal = score_all(judge, sized, [(best.resize, best.factor)])
@@ -392,15 +393,15 @@ def _gate(
     section: Section,
     judge: Judge,
     photos: Sequence[tuple[Sample, np.ndarray]],
+    native: Scores,
     threshold: float,
     limits: FrameLimits,
 ) -> None:
     best = SHIPPED
     rows = []
-    native = [(s, image, judge.central(image)) for s, image in photos]
     for eyes in GATE_EYES:
         counted = {"live": [0, 0, 0], "spoof": [0, 0, 0]}  # photos, faces found, scored live
-        for sample, image, face in native:
+        for (sample, image), face in zip(photos, native.faces, strict=True):
             if face is None or FaceGeometry(face).eyes_distance < eyes:
                 continue
             small = shrunk(image, FaceGeometry(face).eyes_distance, eyes)
@@ -409,19 +410,16 @@ def _gate(
             tally[0] += 1
             if found is not None:
                 tally[1] += 1
-                weights = np.array(best.weights)
-                score = (
-                    judge.scores(small, found, RESIZES[best.resize], best.factor) @ weights / weights.sum()
-                )
+                score = best.combine(judge.scores(small, found, RESIZES[best.resize], best.factor))
                 tally[2] += int(score >= threshold)
         live, spoof = counted["live"], counted["spoof"]
         rows.append(
             [
                 f"{eyes}",
                 f"{live[1]}/{live[0]}",
-                _rate(live[0] - live[2], live[0]),
+                rate_text(live[0] - live[2], live[0]),
                 f"{spoof[1]}/{spoof[0]}",
-                _rate(spoof[2], spoof[0]),
+                rate_text(spoof[2], spoof[0]),
             ]
         )
     section.table(

@@ -127,6 +127,14 @@ class IdentificationRates:
         return self.rejected / self.non_mated
 
 
+def rate_text(part: int, whole: int, with_bound: bool = False) -> str:
+    """ "4/51 (7.8%)"; with its one-sided 95 % upper bound, "4/51 (7.8%, ≤ 17%)"; "0/0" for nothing."""
+    if not whole:
+        return "0/0"
+    bound = f", ≤ {binomial_upper(part, whole):.0%}" if with_bound else ""
+    return f"{part}/{whole} ({part / whole:.1%}{bound})"
+
+
 def identification_rates(
     gallery: Sequence[tuple[str, np.ndarray | None]],
     mated: Sequence[tuple[str, np.ndarray | None]],
