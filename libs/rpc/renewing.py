@@ -29,7 +29,7 @@ class RenewingChannel(grpc.aio.Channel):
         self._stamp = stamp_of(files)
         self._channel = make()
         self._checked = time.monotonic()
-        self._closing: set[asyncio.Task[None]] = set()
+        self._retiring: dict[grpc.aio.Channel, asyncio.Task[None]] = {}  # old channels finishing their calls
 
     def current(self) -> grpc.aio.Channel:
         """The channel for a call starting now, made again first if the TLS files changed."""
@@ -47,8 +47,8 @@ class RenewingChannel(grpc.aio.Channel):
             return self._channel
         retired, self._channel, self._stamp = self._channel, fresh, stamp
         task = asyncio.ensure_future(retired.close(grace=RETIRE_SECONDS))
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+        self._retiring[retired] = task
+        task.add_done_callback(lambda _: self._retiring.pop(retired, None))
         _log.info("client TLS certificate reloaded from %s", self._files.cert)
         return fresh
 
@@ -68,9 +68,11 @@ class RenewingChannel(grpc.aio.Channel):
         return self._method("stream_stream", method, *args, **kwargs)
 
     async def close(self, grace: float | None = None) -> None:
-        await self._channel.close(grace)
-        for task in list(self._closing):
+        """Close the channel, and with it the old ones still finishing calls (within the same `grace`)."""
+        retiring = list(self._retiring.items())
+        for _, task in retiring:
             task.cancel()
+        await asyncio.gather(self._channel.close(grace), *(channel.close(grace) for channel, _ in retiring))
 
     def get_state(self, try_to_connect: bool = False) -> grpc.ChannelConnectivity:
         return self.current().get_state(try_to_connect)
