@@ -27,7 +27,7 @@ class FrameLimits:
     """When a frame with one face counts as good enough to decide on."""
 
     # px between the eye landmarks. The passive score holds its error rates down to here: live photos shrunk
-    # to 40 px are refused about as often as at full size, at 32 px nearly twice as often (README.md).
+    # to 40 px are refused about as often as at full size (4.9 % against 4.7 %), at 32 px 6.6 % (README.md).
     min_eye_distance: float = 40.0
     max_blur: float = 0.6  # `libs.quality` BlurLevel, 0 sharp .. 1 blurred
 
