@@ -12,6 +12,7 @@ from bench.section import Note, Section, Table, markdown_table
 ORDER = (
     "accuracy",
     "open_set",
+    "lfw",
     "face_recognition_compare",
     "core",
     "gateway",

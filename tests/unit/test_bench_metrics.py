@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.lfw import pair_cosines, read_pairs
 from bench.metrics import binomial_upper, decisions_at, identification_rates, roc_curve, tar_at_far
 from bench.section import Section
 from bench.synthetic import DescriptorModel, ExactIndex
@@ -87,3 +88,25 @@ def test_a_section_round_trips_through_storage_and_renders_a_markdown_table(tmp_
     markdown = loaded.markdown()
     assert "| stage | ms | ratio |" in markdown and "|---|---:|---:|" in markdown
     assert "| detect | 4.80 | 1.14 |" in markdown
+
+
+def test_lfw_pairs_are_read_by_fold_and_a_missing_face_fails_its_pair(tmp_path: Path) -> None:
+    # View 2's layout: a header "folds pairs-per-kind", then per fold the genuine lines, then the impostors.
+    (tmp_path / "lfw_dir_names").mkdir()
+    (tmp_path / "lfw_dir_names" / "pairs.txt").write_text(
+        "2\t1\nAnn\t1\t2\nAnn\t1\tBob\t1\nBob\t1\t3\nCid\t2\tAnn\t2\n"
+    )
+    pairs = read_pairs(tmp_path)
+    assert [(p.a, p.b, p.genuine, p.fold) for p in pairs] == [
+        ("Ann/Ann_0001.jpg", "Ann/Ann_0002.jpg", True, 0),
+        ("Ann/Ann_0001.jpg", "Bob/Bob_0001.jpg", False, 0),
+        ("Bob/Bob_0001.jpg", "Bob/Bob_0003.jpg", True, 1),
+        ("Cid/Cid_0002.jpg", "Ann/Ann_0002.jpg", False, 1),
+    ]
+    unit = np.array([1.0, 0.0], dtype=np.float32)
+    vectors = {"Ann/Ann_0001.jpg": unit, "Ann/Ann_0002.jpg": unit, "Bob/Bob_0001.jpg": None}
+    cosines = pair_cosines(vectors, pairs)
+    assert cosines[0] == pytest.approx(1.0)
+    assert np.isneginf(
+        cosines[1:]
+    ).all()  # no face (or no photo): the genuine pair fails, the impostor is refused
