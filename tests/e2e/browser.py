@@ -4,6 +4,7 @@ fake camera that films a photo of tests/data/faces. Its fixtures, `driver` and `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,12 +51,21 @@ def write_fake_camera(scene: Scene, faces_dir: Path, out: Path, seconds: float =
     crop = image[scene.top : scene.top + scene.width * 3 // 4, scene.left : scene.left + scene.width]
     base = cv2.resize(crop, (640, 480), interpolation=cv2.INTER_AREA)
     count = int(seconds * fps)
+
+    def drifted(index: int) -> np.ndarray:
+        phase = 2 * np.pi * index / count
+        shift = np.float32([[1, 0, 4 * np.sin(phase)], [0, 1, 2 * np.cos(phase)]])
+        return cv2.warpAffine(base, shift, (640, 480), borderMode=cv2.BORDER_REPLICATE)
+
+    return write_y4m(out, (drifted(index) for index in range(count)), fps)
+
+
+def write_y4m(out: Path, frames: Iterable[np.ndarray], fps: int) -> Path:
+    """640x480 BGR frames as the Y4M (I420) clip Chromium's fake camera plays in a loop."""
     with out.open("wb") as video:
         video.write(f"YUV4MPEG2 W640 H480 F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for index in range(count):
-            phase = 2 * np.pi * index / count
-            shift = np.float32([[1, 0, 4 * np.sin(phase)], [0, 1, 2 * np.cos(phase)]])
-            frame = cv2.warpAffine(base, shift, (640, 480), borderMode=cv2.BORDER_REPLICATE)
+        for frame in frames:
+            assert frame.shape[:2] == (480, 640), frame.shape
             video.write(b"FRAME\n")
             video.write(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420).tobytes())
     return out
