@@ -24,8 +24,9 @@ class BenchSettings(BaseSettings):
     VISAGE_FACES_DIR (photos to benchmark on), VISAGE_BENCH_RUNS (timed runs per measurement),
     VISAGE_BENCH_THREADS (onnxruntime intra-op threads; default: the usable cores),
     VISAGE_BENCH_FULL (the long variant of each benchmark: more data, more repetitions),
-    VISAGE_BENCH_RESULTS_DIR (where the report and its charts go) and VISAGE_BENCH_MILVUS_URI (a running
-    Milvus server to benchmark instead of one the bench starts). An empty variable counts as unset."""
+    VISAGE_BENCH_RESULTS_DIR (where the report and its charts go), VISAGE_BENCH_MILVUS_URI (a running
+    Milvus server to benchmark instead of one the bench starts) and VISAGE_BENCH_BLINK_DIR (the webcam
+    sequence of bench.liveness_blink). An empty variable counts as unset."""
 
     model_config = SettingsConfigDict(
         env_prefix="VISAGE_", env_ignore_empty=True, extra="ignore", frozen=True
@@ -38,6 +39,9 @@ class BenchSettings(BaseSettings):
     bench_full: bool = False
     bench_results_dir: Path = _REPO_ROOT / "bench" / "results"
     bench_milvus_uri: str | None = None
+    bench_blink_dir: Path | None = (
+        None  # a folder holding Eyashita/VisageTrack's Dataset/ (bench.liveness_blink)
+    )
 
     @property
     def repo_root(self) -> Path:
