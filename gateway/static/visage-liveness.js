@@ -30,9 +30,9 @@ const RETRY_ADVICE = {
 // Passive: a short burst; one good frame is enough for the server, but blur and blinks happen.
 const PASSIVE_FRAMES = 5;
 const FRAME_INTERVAL_MS = 250;
-// Blink: frames of open eyes, then a fast burst after "blink". The one blink measured kept both eyes shut for
-// about 130 ms (bench/liveness_blink.py): frames 250 ms apart would often miss a blink that short, frames about
-// 100 ms apart (the pause below plus the grab's own 20-60 ms) do not.
+// Blink: frames of open eyes, then a fast burst after "blink". In the one blink measured the frames with both
+// eyes shut span 130 ms (bench/liveness_blink.py): frames 250 ms apart can miss a blink that short, frames
+// about 100 ms apart (the pause below plus the grab's own 20-60 ms) do not.
 const BLINK_OPEN_FRAMES = 3;
 const BLINK_FRAMES = 16;
 const BLINK_INTERVAL_MS = 40;
