@@ -100,8 +100,9 @@ def run(settings: BenchSettings) -> Section:
     real = read_folder(engine, track / "Real")
     fake = read_folder(engine, track / "Fake") if (track / "Fake").is_dir() else []
     section.note(
-        f"Frames read from {track}: {len(real)} Real (webcam), {len(fake)} Fake (screen replays); the tables "
-        "below that need the whole sequence say so when it is not there."
+        f"Frames read ({'VISAGE_BENCH_BLINK_DIR' if settings.bench_blink_dir else 'shared/faces'}): "
+        f"{len(real)} Real (webcam), {len(fake)} Fake (screen replays); the sequence tables need the whole "
+        "folder and are left out without it."
     )
     labelled = _labelled(section, real)
     if len(real) > 100 and labelled:
@@ -202,7 +203,7 @@ def _sequence(section: Section, real: Sequence[Reading], labelled: dict[str, str
         f"The webcam sequence captured in windows of about {WINDOW_SECONDS} s, one starting at every frame",
     )
     section.highlight(
-        f"blink cue: the one labelled blink (shut {1000 * (last - first + gap):.0f} ms) is read in "
+        f"the one labelled blink (shut frames spanning {1000 * (last - first):.0f} ms) is read in "
         f"{rows[1][2]} windows sampled every {1000 * 2 * gap:.0f} ms, {rows[-1][2]} every "
         f"{1000 * STRIDES[-1] * gap:.0f} ms"
     )
