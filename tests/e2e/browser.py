@@ -61,6 +61,27 @@ def write_fake_camera(scene: Scene, faces_dir: Path, out: Path, seconds: float =
     return out
 
 
+def write_blinking_camera(
+    opened: str,
+    shut: str,
+    faces_dir: Path,
+    out: Path,
+    fps: int = 15,
+    open_frames: int = 10,
+    shut_frames: int = 3,
+) -> Path:
+    """A 640x480 Y4M clip of two webcam frames of one person, eyes open then shut for `shut_frames` (200 ms at
+    15 fps, a blink): Chromium loops it, so the camera blinks every (open + shut) / fps seconds."""
+    images = [cv2.imread(str(faces_dir / photo)) for photo in (opened, shut)]
+    assert all(image is not None and image.shape[:2] == (480, 640) for image in images), "640x480 frames"
+    with out.open("wb") as video:
+        video.write(f"YUV4MPEG2 W640 H480 F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for image in [images[0]] * open_frames + [images[1]] * shut_frames:
+            video.write(b"FRAME\n")
+            video.write(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return out
+
+
 def launch(driver: Playwright, *extra_args: str) -> Browser:
     return driver.chromium.launch(executable_path=str(CHROMIUM), args=[*BROWSER_ARGS, *extra_args])
 
