@@ -25,8 +25,9 @@ class BenchSettings(BaseSettings):
     VISAGE_BENCH_THREADS (onnxruntime intra-op threads; default: the usable cores),
     VISAGE_BENCH_FULL (the long variant of each benchmark: more data, more repetitions),
     VISAGE_BENCH_RESULTS_DIR (where the report and its charts go), VISAGE_BENCH_MILVUS_URI (a running
-    Milvus server to benchmark instead of one the bench starts) and VISAGE_LFW_DIR (the LFW files for
-    `bench/lfw.py`; without them that benchmark is skipped). An empty variable counts as unset."""
+    Milvus server to benchmark instead of one the bench starts), VISAGE_LFW_DIR (the LFW files for
+    `bench/lfw.py`; without them that benchmark is skipped) and VISAGE_BENCH_BLINK_DIR (the webcam sequence
+    of bench.liveness_blink). An empty variable counts as unset."""
 
     model_config = SettingsConfigDict(
         env_prefix="VISAGE_", env_ignore_empty=True, extra="ignore", frozen=True
@@ -40,6 +41,8 @@ class BenchSettings(BaseSettings):
     bench_results_dir: Path = _REPO_ROOT / "bench" / "results"
     bench_milvus_uri: str | None = None
     lfw_dir: Path | None = None
+    # A folder holding Eyashita/VisageTrack's Dataset/ (bench.liveness_blink).
+    bench_blink_dir: Path | None = None
 
     @property
     def repo_root(self) -> Path:

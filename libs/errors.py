@@ -41,6 +41,9 @@ class FaceSDKResultCode(IntEnum):
     FACER_FACES_NOT_MATCHED = 237
     FACER_ABORTED_LIVENESS_TRANSACTION = 252
     FACER_PASSIVE_LIVENESS_FAIL = 254
+    # Visage's own, not Regula's (its enum ends at 254): a PASSIVE_WITH_BLINK transaction whose frames show no
+    # blink (libs/liveness/PROTOCOL.md §4). TransactionInfo.code is a plain integer in Regula's spec.
+    FACER_NO_BLINK = 255
 
 
 class VisageError(Exception):

@@ -25,6 +25,9 @@ WEBCAM_FRONTAL = tuple(
     _WEBCAM + name for name in ("17010713987074387.jpg", "17010713998696122.jpg", "17010714019774082.jpg")
 )
 WEBCAM_TURNED_RIGHT = _WEBCAM + "17010714194792855.jpg"
+# Her eyes open, and shut 75 ms later (laughing): LABELS.csv kind "blink".
+WEBCAM_EYES_OPEN = _WEBCAM + "17010714093468506.jpg"
+WEBCAM_EYES_SHUT = _WEBCAM + "17010714094220314.jpg"
 # 1x1 WebM header is enough for the store: the video is kept, not decoded.
 TINY_WEBM = bytes.fromhex("1a45dfa3") + b"\x9f\x42\x86\x81\x01" + b"webm-session" * 8
 

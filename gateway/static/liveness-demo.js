@@ -7,7 +7,7 @@ const events = document.getElementById("events");
 const transaction = document.getElementById("transaction");
 const portrait = document.getElementById("portrait");
 
-// ?type=active|passive and ?tag=... override the element's attributes.
+// ?type=active|passive|blink and ?tag=... override the element's attributes.
 const params = new URLSearchParams(location.search);
 for (const name of ["type", "tag"]) {
   if (params.get(name)) element.setAttribute(name, params.get(name));

@@ -1,6 +1,6 @@
 """The verdict of one liveness transaction from the analysed frames.
 
-Four checks, in this order (the first failure gives the transaction's code; every failure is listed):
+The checks, in this order (the first failure gives the transaction's code; every failure is listed):
 
     frames      enough frames with exactly one face                                 228 NOT_ENOUGH_FRAMES
       or, when there would be enough but for their quality, each reason:
@@ -8,6 +8,7 @@ Four checks, in this order (the first failure gives the transaction's code; ever
     samePerson  no frame shows a second face, and every face matches the reference  237 FACES_NOT_MATCHED
     challenge   ACTIVE only: the frames' head turns are the challenge's             251 FAILED_LIVENESS
     headDepth   ACTIVE only: the turns moved like a head, not a flat picture (depth.py)  251 FAILED_LIVENESS
+    blink       PASSIVE_WITH_BLINK only: the eyes open, shut, open again (blink.py)     255 NO_BLINK
     passive     anti-spoofing on the most frontal usable frames                     254 PASSIVE_LIVENESS_FAIL
 
 Numbers and their (thin) calibration: README.md in this folder.
@@ -26,12 +27,13 @@ import numpy as np
 from libs.errors import FaceSDKResultCode
 from libs.faces.antispoof import DEFAULT_REAL_THRESHOLD
 from libs.faces.compare import SAME_PERSON_COSINE, cosine
+from libs.liveness.blink import SHUT, blinked, eye_state, eye_states
 from libs.liveness.challenge import challenge_met, performed_turns, side_of
 from libs.liveness.depth import MIN_PLANE_MISFIT, plane_misfit
 from libs.liveness.frames import FACE_IN_FRAME, FACE_SIZE, SHARPNESS, FrameAnalysis
 
 FRAMES, SAME_PERSON, CHALLENGE, PASSIVE = "frames", "samePerson", "challenge", "passive"
-HEAD_DEPTH = "headDepth"
+HEAD_DEPTH, BLINK = "headDepth", "blink"
 CHECK_CODES = {
     FRAMES: FaceSDKResultCode.FACER_NOT_ENOUGH_FRAMES,
     FACE_SIZE: FaceSDKResultCode.FACER_LOW_QUALITY,
@@ -40,6 +42,7 @@ CHECK_CODES = {
     SAME_PERSON: FaceSDKResultCode.FACER_FACES_NOT_MATCHED,
     CHALLENGE: FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION,
     HEAD_DEPTH: FaceSDKResultCode.FACER_FAILED_LIVENESS_TRANSACTION,
+    BLINK: FaceSDKResultCode.FACER_NO_BLINK,
     PASSIVE: FaceSDKResultCode.FACER_PASSIVE_LIVENESS_FAIL,
 }
 
@@ -69,15 +72,22 @@ class Decision:
 
 
 def decide(
-    frames: Sequence[FrameAnalysis], challenge: Sequence[str], thresholds: DecisionThresholds
+    frames: Sequence[FrameAnalysis],
+    challenge: Sequence[str],
+    thresholds: DecisionThresholds,
+    blink: bool = False,
 ) -> Decision:
+    """`blink`: a PASSIVE_WITH_BLINK transaction (the frames were analysed with `eyes=True`)."""
     active = bool(challenge)
     turned = {f.index for f in frames if side_of(f.yaw, thresholds.turn_degrees) is not None}
     usable = [f for f in frames if f.usable]
+
+    def rank(frame: FrameAnalysis) -> tuple[bool, tuple[float, float, float]]:
+        # Shut eyes last: neither the portrait nor the passive score should come from the blink itself.
+        return (eye_state(frame.eyes_closed) == SHUT, frame.frontal_rank())
+
     # Frames the portrait and the passive score come from: usable, and facing the camera in an ACTIVE check.
-    frontal = sorted(
-        (f for f in usable if not (active and f.index in turned)), key=FrameAnalysis.frontal_rank
-    )
+    frontal = sorted((f for f in usable if not (active and f.index in turned)), key=rank)
     reference = frontal[0] if frontal else None
 
     failed = []
@@ -97,6 +107,10 @@ def decide(
     misfits = _misfits_of_turns(reference, frames, turned) if active else {}
     if misfits and float(np.median(list(misfits.values()))) < thresholds.min_plane_misfit:
         failed.append(HEAD_DEPTH)
+    # Frames of one face only: a second face is samePerson's failure, and whose eyes would it be?
+    eyes = [f.eyes_closed if f.faces == 1 else None for f in frames]
+    if blink and not blinked(eyes):
+        failed.append(BLINK)
     scored = [
         f.real_probability for f in frontal[: thresholds.passive_frames] if f.real_probability is not None
     ]
@@ -125,6 +139,9 @@ def decide(
         "passiveFrames": [f.index for f in frontal[: thresholds.passive_frames]],
         "score": round(score, 4),
     }
+    if blink:
+        details["eyesClosed"] = [None if e is None else [round(e[0], 3), round(e[1], 3)] for e in eyes]
+        details["eyeStates"] = list(eye_states(eyes))
     code = CHECK_CODES[failed[0]] if failed else FaceSDKResultCode.FACER_OK
     portrait = reference.index if reference is not None else None
     return Decision(not failed, code, tuple(failed), score, portrait, details)

@@ -1,7 +1,8 @@
 """What one submitted frame shows: how many faces, how large and sharp, the head's yaw, who it is, how live.
 
 Each frame is analysed on its own (detect, then for a single face: pose from the landmarks, blur of the inner
-face, descriptor, anti-spoofing probability), so only one decoded frame is held at a time.
+face, descriptor, anti-spoofing probability; for a blink check also the eyes from the face mesh), so only one
+decoded frame is held at a time.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from libs.faces.detector import most_central
-from libs.faces.ports import LivenessAnalyzer
+from libs.faces.ports import LivenessAnalyzer, Trait
 from libs.faces.types import Face
 from libs.quality.geometry import FaceGeometry
 from libs.quality.photometry import FacePixels
+from libs.quality.traits import eye_closed
 
 # Why a frame with one face cannot be judged; each is a failed check of its own (decision.py) that tells the
 # user what to change, distinct from "not live".
@@ -44,6 +46,8 @@ class FrameAnalysis:
     real_probability: float | None  # anti-spoofing, 0..1, of the central face
     problem: str  # "" when the frame is usable, else why not (for the stored details)
     quality_issue: str = ""  # one face, but FACE_SIZE, FACE_IN_FRAME or SHARPNESS failed
+    # Closedness 0..1 (0.5 decides) of the person's right and left eye, read only for a blink check (blink.py)
+    eyes_closed: tuple[float, float] | None = None
 
     @property
     def usable(self) -> bool:
@@ -56,8 +60,9 @@ class FrameAnalysis:
 
 
 def analyze_frame(
-    engine: LivenessAnalyzer, image_bgr: np.ndarray, index: int, limits: FrameLimits
+    engine: LivenessAnalyzer, image_bgr: np.ndarray, index: int, limits: FrameLimits, eyes: bool = False
 ) -> FrameAnalysis:
+    """`eyes`: also read the eyes' closedness with the face mesh (PASSIVE_WITH_BLINK), when one face shows."""
     faces = engine.detect(image_bgr)
     height, width = image_bgr.shape[:2]
     face = most_central(faces, width, height)
@@ -69,6 +74,11 @@ def analyze_frame(
     blur = pixels.blur_level if pixels.visible else 1.0
     descriptor = engine.describe(image_bgr, [face])[0]
     real = engine.liveness(image_bgr, [face])[0]
+    eyes_closed = None
+    if eyes and len(faces) == 1:
+        (traits,) = engine.traits(image_bgr, [face], {Trait.MESH})
+        if traits.mesh is not None:
+            eyes_closed = (eye_closed(traits.mesh, right=True), eye_closed(traits.mesh, right=False))
     problem, issue = "", ""
     if len(faces) > 1:
         problem = f"{len(faces)} faces"
@@ -89,4 +99,5 @@ def analyze_frame(
         real_probability=real,
         problem=problem,
         quality_issue=issue,
+        eyes_closed=eyes_closed,
     )

@@ -22,6 +22,7 @@ class LivenessType:
 
     ACTIVE = 0
     PASSIVE = 1
+    PASSIVE_WITH_BLINK = 2  # Regula 8.3: passive, and the frames must show a blink (blink.py)
 
 
 @dataclass(frozen=True, slots=True)

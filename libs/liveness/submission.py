@@ -30,7 +30,7 @@ from libs.imaging import decode_image, encode_jpeg
 from libs.liveness.decision import Decision, decide
 from libs.liveness.frames import FrameAnalysis, analyze_frame
 from libs.liveness.media import PORTRAIT, VIDEO, frame_name, frame_type, object_key, video_type
-from libs.liveness.records import State, TransactionRecord
+from libs.liveness.records import LivenessType, State, TransactionRecord
 from libs.liveness.signing import NONCE_PATTERN, is_well_formed_signature, signature_matches
 from libs.liveness.transactions import LivenessTransactions, StartCommand, TransactionView, checked_id
 from libs.tenants import DEFAULT_TENANT
@@ -88,9 +88,10 @@ class SubmissionDesk:
         self, command: StartCommand, frames: Sequence[bytes], tenant: str = DEFAULT_TENANT
     ) -> Outcome:
         """The one-shot passive check of `CheckLiveness`: a transaction created claimed, then decided."""
-        if command.type not in (None, 1):
+        if command.type not in (None, LivenessType.PASSIVE, LivenessType.PASSIVE_WITH_BLINK):
             raise InvalidRequestError(
-                "CheckLiveness runs PASSIVE checks only (type 1); start and submit for ACTIVE"
+                "CheckLiveness runs passive checks only (type 1, or 2 with a blink); "
+                "start and submit for ACTIVE"
             )
         self._check_frames(frames)
         started = await self.transactions.start(command, tenant, state=State.PROCESSING)
@@ -170,6 +171,7 @@ class SubmissionDesk:
     ) -> tuple[Decision, bytes | None]:
         policy = self.transactions.policy
         limits = ImageLimits(max_encoded_bytes=policy.max_frame_bytes, max_pixels=policy.max_frame_pixels)
+        blink = record.type == LivenessType.PASSIVE_WITH_BLINK
         analyses = []
         for index, data in enumerate(frames):
             try:
@@ -177,8 +179,8 @@ class SubmissionDesk:
             except ImageError as error:
                 analyses.append(_undecodable(index, error.message))
                 continue
-            analyses.append(analyze_frame(engine, image, index, policy.frame_limits))
-        decision = decide(analyses, record.challenge, policy.thresholds)
+            analyses.append(analyze_frame(engine, image, index, policy.frame_limits, eyes=blink))
+        decision = decide(analyses, record.challenge, policy.thresholds, blink=blink)
         best = decision.portrait_frame
         if best is None or analyses[best].face is None:
             return decision, None

@@ -92,8 +92,10 @@ class LivenessTransactions:
         """A new transaction of `tenant` (the caller's)."""
         tenant = valid_tenant(tenant)
         kind = LivenessType.PASSIVE if command.type is None else command.type
-        if kind not in (LivenessType.ACTIVE, LivenessType.PASSIVE):
-            raise InvalidRequestError(f"type must be 0 (ACTIVE) or 1 (PASSIVE), got {kind}")
+        if kind not in (LivenessType.ACTIVE, LivenessType.PASSIVE, LivenessType.PASSIVE_WITH_BLINK):
+            raise InvalidRequestError(
+                f"type must be 0 (ACTIVE), 1 (PASSIVE) or 2 (PASSIVE_WITH_BLINK), got {kind}"
+            )
         tag = checked_tag(command.tag) if command.tag is not None else uuid.uuid4().hex
         if len(json.dumps(command.metadata)) > self.policy.max_metadata_bytes:
             raise InvalidRequestError(f"metadata: at most {self.policy.max_metadata_bytes} bytes of JSON")

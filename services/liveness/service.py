@@ -31,8 +31,11 @@ from services.liveness.settings import LivenessSettings
 _log = logging.getLogger(__name__)
 # `<data_dir>/liveness.db` when embedded; a PostgreSQL URL names its database itself.
 DATABASE_NAME = "liveness"
-# The portrait is described too (for /api/match by transaction id), and its apparent age estimated.
-USES = frozenset({Capability.DETECT, Capability.DESCRIBE, Capability.LIVENESS, Capability.AGE})
+# The portrait is described too (for /api/match by transaction id), and its apparent age estimated; the face
+# mesh reads the eyes of PASSIVE_WITH_BLINK frames.
+USES = frozenset(
+    {Capability.DETECT, Capability.DESCRIBE, Capability.LIVENESS, Capability.AGE, Capability.MESH}
+)
 
 
 def server_secret(settings: LivenessSettings) -> bytes:

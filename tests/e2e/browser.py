@@ -71,6 +71,22 @@ def write_y4m(out: Path, frames: Iterable[np.ndarray], fps: int) -> Path:
     return out
 
 
+def write_blinking_camera(
+    opened: str,
+    shut: str,
+    faces_dir: Path,
+    out: Path,
+    fps: int = 15,
+    open_frames: int = 10,
+    shut_frames: int = 3,
+) -> Path:
+    """A 640x480 Y4M clip of two webcam frames of one person, eyes open then shut for `shut_frames` (200 ms at
+    15 fps, a blink): Chromium loops it, so the camera blinks every (open + shut) / fps seconds."""
+    images = [cv2.imread(str(faces_dir / photo)) for photo in (opened, shut)]
+    assert all(image is not None and image.shape[:2] == (480, 640) for image in images), "640x480 frames"
+    return write_y4m(out, [images[0]] * open_frames + [images[1]] * shut_frames, fps)
+
+
 def launch(driver: Playwright, *extra_args: str) -> Browser:
     return driver.chromium.launch(executable_path=str(CHROMIUM), args=[*BROWSER_ARGS, *extra_args])
 

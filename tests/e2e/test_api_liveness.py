@@ -16,7 +16,14 @@ import pytest
 
 from libs.imaging.decode import decode_image
 from libs.liveness.signing import sign_submission
-from tests.liveness_support import LIVE_SAMPLE, SCREEN_ATTACK, TINY_WEBM, capture_frames
+from tests.liveness_support import (
+    LIVE_SAMPLE,
+    SCREEN_ATTACK,
+    TINY_WEBM,
+    WEBCAM_EYES_OPEN,
+    WEBCAM_EYES_SHUT,
+    capture_frames,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -99,6 +106,26 @@ def test_a_passive_check_end_to_end_then_delete(api: httpx.Client, faces_dir: Pa
     assert api.delete("v2/liveness", params={"transactionId": transaction_id}).status_code == 204
     refused(api.get("v2/liveness", params={"transactionId": transaction_id}), 404, "NotFoundError", 203)
     assert api.get(transaction["portrait"].removeprefix("/api/")).status_code == 404
+
+
+def test_a_passive_check_with_blink_confirms_a_blink_and_refuses_a_still_photo(
+    api: httpx.Client, faces_dir: Path
+) -> None:
+    opened, shut = ((faces_dir / name).read_bytes() for name in (WEBCAM_EYES_OPEN, WEBCAM_EYES_SHUT))
+    started = start(api, type=2)
+    assert (started["type"], started["challenge"]) == (2, [])
+    answer = api.post("v2/liveness/submit", json=submission(started, [opened, shut, opened]))
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["type"], answer.json()["status"], answer.json()["code"]) == (2, 0, 0)
+    still = start(api, type=2)
+    answer = api.post("v2/liveness/submit", json=submission(still, [opened] * 3))
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["status"], answer.json()["code"], answer.json()["failedChecks"]) == (
+        1,
+        255,
+        ["blink"],
+    )
+    refused(api.post("v2/liveness/start", json={"type": 3}), 400, "InvalidRequestError", 203)
 
 
 def test_tampered_and_unknown_submissions_are_refused(api: httpx.Client, faces_dir: Path) -> None:

@@ -22,7 +22,16 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright
 
 from services.launcher import Platform
-from tests.e2e.browser import ACCEPT_CAMERA, Scene, launch, launch_with_camera, origin_of, write_fake_camera
+from tests.e2e.browser import (
+    ACCEPT_CAMERA,
+    Scene,
+    launch,
+    launch_with_camera,
+    origin_of,
+    write_blinking_camera,
+    write_fake_camera,
+)
+from tests.liveness_support import WEBCAM_EYES_OPEN, WEBCAM_EYES_SHUT
 
 pytestmark = pytest.mark.e2e
 
@@ -163,6 +172,44 @@ def test_active_check_shows_each_head_turn_of_the_server_challenge(
     assert transaction["status"] in (0, 1)
     assert problems == []
     print(f"\nactive check: challenge {challenge}, status {transaction['status']} code {transaction['code']}")
+
+
+def test_a_blink_check_asks_for_a_blink_and_a_still_portrait_fails_it(
+    platform: Platform, api: httpx.Client, camera_browser: Browser
+) -> None:
+    page, problems = open_demo(camera_browser, platform, "?type=blink")
+    page.click("visage-liveness button")
+    instruction = 'document.querySelector("visage-liveness").shadowRoot.querySelector(".instruction")'
+    page.wait_for_function(f'() => {instruction}.textContent === "Now blink once"', timeout=30_000)
+    outcome = wait_for_outcome(page)
+    assert outcome["name"] == "visage-result", f"the check failed: {outcome['detail']}"
+    result = outcome["detail"]
+    # The portrait on the fake camera never blinks: the blink is the first failed check, with its own code.
+    assert (result["status"], result["code"], result["failedChecks"][0]) == (1, 255, "blink")
+    assert status_text(page) == "Blink once when asked. Then try again."
+    transaction = api.get("v2/liveness", params={"transactionId": result["transactionId"]}).json()
+    assert (transaction["type"], transaction["code"]) == (2, 255)
+    assert problems == []
+
+
+def test_a_blink_check_confirms_a_camera_that_blinks(
+    driver: Playwright, platform: Platform, api: httpx.Client, faces_dir: Path, tmp_path: Path
+) -> None:
+    # The clip blinks every 0.87 s for 200 ms; the element's burst after "blink" lasts longer than that.
+    clip = write_blinking_camera(WEBCAM_EYES_OPEN, WEBCAM_EYES_SHUT, faces_dir, tmp_path / "blink.y4m")
+    browser = launch_with_camera(driver, clip)
+    try:
+        page, problems = open_demo(browser, platform, "?type=blink")
+        page.click("visage-liveness button")
+        outcome = wait_for_outcome(page)
+        assert outcome["name"] == "visage-result", f"the check failed: {outcome['detail']}"
+        result = outcome["detail"]
+        transaction = api.get("v2/liveness", params={"transactionId": result["transactionId"]}).json()
+        assert (transaction["type"], result["status"], result["code"]) == (2, 0, 0), result
+        assert status_text(page) == "Liveness confirmed."
+        assert problems == []
+    finally:
+        browser.close()
 
 
 def test_denied_camera_shows_an_error_and_starts_no_transaction(

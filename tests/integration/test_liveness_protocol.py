@@ -37,6 +37,8 @@ from tests.liveness_support import (
     LIVE_SAMPLE,
     SCREEN_ATTACK,
     TINY_WEBM,
+    WEBCAM_EYES_OPEN,
+    WEBCAM_EYES_SHUT,
     WEBCAM_FRONTAL,
     WEBCAM_TURNED_RIGHT,
     Clock,
@@ -150,6 +152,20 @@ async def test_a_screen_attack_is_stored_as_not_confirmed(desk: Desk, faces_dir:
     assert view_portrait == b""  # never handed out for matching
 
 
+async def test_a_passive_check_with_blink_wants_the_eyes_shut_between_open_frames(
+    desk: Desk, faces_dir: Path
+) -> None:
+    opened, shut = ((faces_dir / name).read_bytes() for name in (WEBCAM_EYES_OPEN, WEBCAM_EYES_SHUT))
+    blinking = await desk.transactions.start(StartCommand(type=2))
+    outcome = await desk.desk.submit(signed(blinking.key, blinking.record.id, [opened, shut, opened]))
+    assert (outcome.view.type, outcome.view.status, outcome.view.code) == (2, 0, 0), outcome.decision.details
+    assert outcome.decision.details["eyeStates"] == ["open", "shut", "open"]
+    # A still photo replayed: live and sharp, but no blink, with a code of its own.
+    still = await desk.transactions.start(StartCommand(type=2))
+    outcome = await desk.desk.submit(signed(still.key, still.record.id, [opened] * 3))
+    assert (outcome.view.status, outcome.view.code, outcome.view.failed_checks) == (1, 255, ("blink",))
+
+
 async def test_a_replayed_submission_is_refused_and_the_first_decision_stands(
     desk: Desk, faces_dir: Path
 ) -> None:
@@ -233,7 +249,7 @@ async def test_malformed_and_unknown_submissions(desk: Desk, faces_dir: Path) ->
     with pytest.raises(InvalidRequestError, match="tag"):
         await desk.transactions.start(StartCommand(tag="bad tag!"))
     with pytest.raises(InvalidRequestError, match="type"):
-        await desk.transactions.start(StartCommand(type=2))
+        await desk.transactions.start(StartCommand(type=3))
 
 
 async def test_an_active_check_follows_the_challenge(desk: Desk, faces_dir: Path) -> None:

@@ -52,7 +52,7 @@ def schema_of(document: dict[str, Any], name: str) -> dict[str, Any]:
         ({"tag": None}, "tag: expected string, not null"),
         ({"tag": "has space"}, "tag: must match"),
         ({"tag": "a" * 128}, "tag: must match"),
-        ({"type": 2}, "type: must be <= 1"),
+        ({"type": 3}, "type: must be <= 2"),
         ({"type": True}, "type: expected integer, not a boolean"),
         ({"metadata": "x"}, "metadata: expected object, not a string"),
     ],
@@ -100,7 +100,7 @@ def test_a_message_never_quotes_the_whole_value() -> None:
 def test_the_document_declares_the_rules_the_gateway_enforces(document: dict[str, Any]) -> None:
     start = schema_of(document, "visage.liveness.v1.StartLivenessTransactionRequest")["properties"]
     assert start["tag"] == {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,127}$"}
-    assert (start["type"]["minimum"], start["type"]["maximum"]) == (0, 1)
+    assert (start["type"]["minimum"], start["type"]["maximum"]) == (0, 2)
     match = schema_of(document, "visage.matching.v1.MatchRequest")
     assert match["required"] == ["images"] and match["properties"]["images"]["minItems"] == 2
     assert match["properties"]["images"]["x-result-code"] == 224
