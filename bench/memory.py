@@ -58,11 +58,12 @@ BEFORE_PER_SERVICE_ENGINES = {"detection": 427, "matching": 426, "liveness": 420
 
 def _bare_engine(uses: frozenset[Capability]) -> str:
     """A bare process that loads, through `FaceEngine`, the models of `uses` and nothing else (and, as the
-    services do, hands the heap freed while loading back to the OS)."""
+    services do, takes no transparent huge pages and hands the heap freed while loading back to the OS)."""
     capabilities = ", ".join(f"Capability.{capability.name}" for capability in sorted(uses))
     return (
         "from bench import BenchSettings; from libs.faces import Capability, FaceEngine; "
-        "from services.common.inference import release_free_heap; s = BenchSettings(); "
+        "from services.common.memory import disable_transparent_huge_pages, release_free_heap; "
+        "disable_transparent_huge_pages(); s = BenchSettings(); "
         # Held in a name: an engine dropped at once would free its sessions before the RSS is read.
         f"engine = FaceEngine.create(s.models, s.inference_settings(), {{{capabilities}}}); "
         "release_free_heap()"

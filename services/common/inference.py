@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import ctypes
-import ctypes.util
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +19,7 @@ from libs.errors import UnavailableError
 from libs.faces import Capability, FaceEngine
 from libs.observability.metrics import ServiceMetrics
 from libs.observability.tracing import span
+from services.common.memory import release_free_heap
 from services.common.settings import ModelServiceSettings
 
 T = TypeVar("T")
@@ -138,16 +137,3 @@ def _timed_step(method: Callable[..., T], step: str, metrics: ServiceMetrics) ->
                 metrics.model_step(step, time.perf_counter() - started)
 
     return timed
-
-
-def release_free_heap() -> None:
-    """Hand the heap freed after loading back to the OS (glibc keeps it otherwise).
-
-    Preparing a model (fp32 weights folded, shapes inferred, the protobuf copied) leaves large freed blocks in
-    the heap: matching (YuNet and SFace) held 373 MiB after loading and 206 MiB after this call."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return
-    libc = ctypes.CDLL(name)
-    if hasattr(libc, "malloc_trim"):  # glibc only; elsewhere there is nothing to do
-        libc.malloc_trim(0)

@@ -34,6 +34,7 @@ from libs.observability.logs import configure_logging
 from libs.observability.metrics import ServiceMetrics, serve_metrics
 from libs.observability.tracing import install_tracing, shutdown_tracing
 from libs.rpc import RpcServer, secure_channel, serve, wait_healthy
+from services.common.memory import disable_transparent_huge_pages
 from services.common.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -122,6 +123,7 @@ def main(spec: ServiceSpec[S], argv: Sequence[str] | None = None) -> int:
             return 1
         _log.info("%s schema up to date; applied now: %s", spec.name, list(applied) or "none")
         return 0
+    disable_transparent_huge_pages()  # before the models load: see services.common.memory
     install_tracing(spec.name, settings.otlp_endpoint)
     try:
         asyncio.run(run(spec, settings))
